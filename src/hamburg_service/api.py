@@ -1,0 +1,169 @@
+"""The JSON API under /api/v1/: routers of each app, one error format (RFC 9457)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.docs import Swagger
+
+from hamburg_service.accounts.api import router as accounts_router
+from hamburg_service.catalog.api import router as catalog_router
+from hamburg_service.errors import AppError, Forbidden, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_TYPE_BASE = "https://service.hamburg.example/problems/"
+
+api = NinjaAPI(
+    title="Hamburg Service API",
+    version="1",
+    description=(
+        "Service catalogue, locations and opening hours of Hamburg Service. Texts come in the "
+        "language of the Accept-Language header (German by default, English). Errors are RFC "
+        "9457 problem details (application/problem+json)."
+    ),
+    urls_namespace="api",
+    docs_url=None,
+)
+api.add_router("", catalog_router)
+api.add_router("", accounts_router)
+
+
+def problem(
+    request: HttpRequest,
+    *,
+    status: int,
+    kind: str,
+    title: str,
+    detail: str = "",
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail or title,
+        "instance": request.path,
+    }
+    if errors:
+        body["errors"] = errors
+    if extra:
+        body.update(extra)
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": lambda: _("This field is required."),
+    "date_parsing": lambda: _("Enter a valid date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": lambda: _("Enter a valid date as YYYY-MM-DD."),
+    "date_type": lambda: _("Enter a valid date as YYYY-MM-DD."),
+    "time_parsing": lambda: _("Enter a valid time as HH:MM."),
+    "int_parsing": lambda: _("Enter a whole number."),
+    "enum": lambda: _("Choose one of the allowed values."),
+    "literal_error": lambda: _("Choose one of the allowed values."),
+    "string_too_long": lambda: _("This text is too long."),
+    "json_invalid": lambda: _("The request body is not valid JSON."),
+}
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("query", "path", "body", "payload", "form")]
+    return ".".join(parts)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        message = _PYDANTIC_MESSAGES.get(err.get("type", ""))
+        errors.append(
+            {
+                "field": _field_name(list(err.get("loc", []))),
+                "message": message() if message else str(err.get("msg", "")),
+            }
+        )
+    fields = ", ".join(e["field"] for e in errors if e["field"])
+    return problem(
+        request,
+        status=422,
+        kind="invalid-input",
+        title=_("Some of the information needs correcting."),
+        detail=_("Please check: %(fields)s.") % {"fields": fields} if fields else "",
+        errors=errors,
+    )
+
+
+@api.exception_handler(AppError)
+def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    return problem(
+        request,
+        status=exc.status,
+        kind=exc.kind,
+        title=exc.title or exc.default_title(),
+        detail=exc.detail,
+        errors=exc.errors,
+        extra=exc.extra,
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_django_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return on_app_error(request, InvalidInput.from_validation_error(exc))
+
+
+@api.exception_handler(Http404)
+def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_app_error(request, NotFound(_("There is nothing at this address.")))
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_does_not_exist(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_404(request, exc)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem(
+        request,
+        status=401,
+        kind="unauthenticated",
+        title=_("Please sign in."),
+        detail=_("This needs a signed-in member of staff."),
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_app_error(request, Forbidden(_("Your role does not allow this here.")))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, status=exc.status_code, kind="error", title=str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled API error on %s", request.path)
+    return problem(
+        request,
+        status=500,
+        kind="internal-error",
+        title=_("Something went wrong on our side."),
+        detail=_("Please try again later."),
+    )
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """Interactive API docs (Swagger UI, served locally by django-ninja)."""
+    return Swagger().render_page(request, api)

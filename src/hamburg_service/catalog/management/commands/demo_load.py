@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from hamburg_service.accounts.demo import DEMO_PASSWORD, demo_staff_ensure
+from hamburg_service.catalog.demo import demo_city_load
+
+
+class Command(BaseCommand):
+    help = "Load the Hamburg demo city and one demo login per staff role (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = demo_city_load()
+        self.stdout.write(f"Demo city: {report}")
+        staff = demo_staff_ensure()
+        self.stdout.write(f"Demo staff: {staff}")
+        self.stdout.write(f"Demo logins use the password {DEMO_PASSWORD!r}.")

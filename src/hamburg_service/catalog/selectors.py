@@ -1,0 +1,376 @@
+"""Reads of the catalogue shared by pages, API and (later) appointments and visits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import get_language
+
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.hours import Span
+from hamburg_service.catalog.models import (
+    Closure,
+    Counter,
+    District,
+    Location,
+    Purpose,
+    ScheduleRule,
+    Service,
+    WeeklySchedule,
+    Weekday,
+)
+
+# --- services and locations -------------------------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Lower-case, umlauts and ß spelled out, accents dropped: 'Führungs' ~ 'fuehrungs'."""
+    text = text.casefold()
+    for src, dst in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(src, dst)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _search_text(service: Service) -> str:
+    return _fold(
+        " ".join(
+            (
+                service.name_de,
+                service.name_en,
+                service.keywords_de,
+                service.keywords_en,
+                service.summary_de,
+                service.summary_en,
+                service.leika_key,
+            )
+        )
+    )
+
+
+def services_search(*, query: str = "", agency: str = "") -> list[Service]:
+    """Active services matching every word of `query` in German or English, name matches first.
+
+    The catalogue holds hundreds of services at most, so matching in Python keeps the rules
+    (umlaut folding, both languages, ranking) in one readable place.
+    """
+    qs = Service.objects.filter(is_active=True)
+    if agency:
+        qs = qs.filter(agency=agency)
+    services = list(qs)
+    words = [_fold(w) for w in query.split() if w.strip()]
+    if not words:
+        return sorted(services, key=lambda s: _fold(s.name))
+    scored: list[tuple[int, str, Service]] = []
+    for service in services:
+        haystack = _search_text(service)
+        if all(word in haystack for word in words):
+            names = _fold(f"{service.name_de} {service.name_en}")
+            in_name = sum(word in names for word in words)
+            scored.append((-in_name, _fold(service.name), service))
+    return [s for _, _, s in sorted(scored, key=lambda row: row[:2])]
+
+
+def service_get(*, slug: str) -> Service:
+    return Service.objects.prefetch_related(
+        Prefetch(
+            "locations",
+            queryset=Location.objects.filter(is_active=True).select_related("district"),
+        ),
+        "combinable_with",
+    ).get(slug=slug, is_active=True)
+
+
+def locations_list(
+    *, district: str = "", kind: str = "", service: Service | None = None
+) -> QuerySet[Location]:
+    qs = Location.objects.filter(is_active=True).select_related("district")
+    if district:
+        qs = qs.filter(district__slug=district)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if service is not None:
+        qs = qs.filter(services=service)
+    return qs.order_by("district__name_de", "name_de")
+
+
+def location_get(*, slug: str) -> Location:
+    return (
+        Location.objects.select_related("district")
+        .prefetch_related(
+            Prefetch("services", queryset=Service.objects.filter(is_active=True)),
+        )
+        .get(slug=slug, is_active=True)
+    )
+
+
+def districts_with_locations() -> list[tuple[District, list[Location]]]:
+    grouped: dict[int, list[Location]] = defaultdict(list)
+    for location in locations_list():
+        grouped[location.district_id].append(location)
+    return [(d, grouped[d.pk]) for d in District.objects.all() if grouped[d.pk]]
+
+
+# --- opening hours ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A stretch of real time; `counters` says how many counters serve in it."""
+
+    start: dt.datetime
+    end: dt.datetime
+    counters: int = 0
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosureNote:
+    reason: str
+    whole_location: bool
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayHours:
+    """What a location offers on one day.
+
+    `open` is when the doors are open (opening or booking hours, minus holidays and closures of
+    the whole location); `capacity` is when counters able to serve the asked service (or any
+    service) are open, with how many.
+    """
+
+    date: dt.date
+    open: tuple[Interval, ...]
+    capacity: tuple[Interval, ...]
+    holiday: str | None = None
+    closures: tuple[ClosureNote, ...] = field(default_factory=tuple)
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.open)
+
+
+def _pick_schedules(
+    schedules: Sequence[WeeklySchedule], day: dt.date
+) -> WeeklySchedule | None:
+    """The schedule in force on `day`: among those covering it, the one that started last."""
+    best: WeeklySchedule | None = None
+    for schedule in schedules:
+        if schedule.valid_from <= day and (
+            schedule.valid_until is None or day <= schedule.valid_until
+        ):
+            if best is None or schedule.valid_from > best.valid_from:
+                best = schedule
+    return best
+
+
+@dataclass(slots=True)
+class _LocationRows:
+    opening: list[WeeklySchedule] = field(default_factory=list)
+    booking: list[WeeklySchedule] = field(default_factory=list)
+    closures: list[tuple[Closure, frozenset[int]]] = field(default_factory=list)
+    counters: list[int] = field(default_factory=list)
+
+
+def _load_rows(
+    location_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    service: Service | None,
+    purpose: str,
+) -> dict[int, _LocationRows]:
+    """Everything the resolution needs, in five queries whatever the number of locations."""
+    rows: dict[int, _LocationRows] = {pk: _LocationRows() for pk in location_ids}
+    purposes = [Purpose.OPENING] if purpose == Purpose.OPENING else [Purpose.OPENING, purpose]
+    schedules = (
+        WeeklySchedule.objects.filter(
+            location_id__in=location_ids, purpose__in=purposes, valid_from__lte=end
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+        .prefetch_related(Prefetch("rules", queryset=ScheduleRule.objects.order_by("opens")))
+    )
+    for schedule in schedules:
+        target = rows[schedule.location_id]
+        (target.opening if schedule.purpose == Purpose.OPENING else target.booking).append(
+            schedule
+        )
+    closures = Closure.objects.filter(
+        location_id__in=location_ids, start_date__lte=end, end_date__gte=start
+    ).prefetch_related(Prefetch("counters", queryset=Counter.objects.only("pk")))
+    for closure in closures:
+        rows[closure.location_id].closures.append(
+            (closure, frozenset(c.pk for c in closure.counters.all()))
+        )
+    counters = Counter.objects.filter(location_id__in=location_ids, is_active=True)
+    if service is not None:
+        counters = counters.filter(services=service, location__services=service)
+    for location_id, counter_id in counters.values_list("location_id", "pk").distinct():
+        rows[location_id].counters.append(counter_id)
+    return rows
+
+
+def _rule_spans(schedule: WeeklySchedule | None, weekday: int) -> list[Span]:
+    if schedule is None:
+        return []
+    return hours.normalise(
+        (hours.minutes(r.opens), hours.minutes(r.closes))
+        for r in schedule.rules.all()
+        if r.weekday == weekday
+    )
+
+
+def _closure_span(closure: Closure) -> Span:
+    if closure.start_time is None or closure.end_time is None:
+        return (0, hours.DAY)
+    return (hours.minutes(closure.start_time), hours.minutes(closure.end_time))
+
+
+def _to_intervals(day: dt.date, pieces: Iterable[tuple[int, int, int]]) -> tuple[Interval, ...]:
+    return tuple(
+        Interval(hours.local_datetime(day, s), hours.local_datetime(day, e), n)
+        for s, e, n in pieces
+    )
+
+
+def _resolve_day(rows: _LocationRows, day: dt.date, purpose: str) -> DayHours:
+    language = get_language() or "de"
+    weekday = day.weekday()
+    schedule = None
+    if purpose == Purpose.BOOKING:
+        schedule = _pick_schedules(rows.booking, day)
+    if schedule is None:
+        schedule = _pick_schedules(rows.opening, day)
+    spans = _rule_spans(schedule, weekday)
+    holiday = hours.holiday_on(day, language)
+    whole_cuts: list[Span] = []
+    counter_cuts: dict[int, list[Span]] = defaultdict(list)
+    notes: list[ClosureNote] = []
+    for closure, counter_ids in rows.closures:
+        if not (closure.start_date <= day <= closure.end_date):
+            continue
+        span = _closure_span(closure)
+        if counter_ids:
+            for counter_id in counter_ids:
+                counter_cuts[counter_id].append(span)
+        else:
+            whole_cuts.append(span)
+        timed = closure.start_time is not None
+        notes.append(
+            ClosureNote(
+                reason=closure.t("reason"),
+                whole_location=not counter_ids,
+                start=hours.local_datetime(day, span[0]) if timed else None,
+                end=hours.local_datetime(day, span[1]) if timed else None,
+            )
+        )
+    if holiday is not None:
+        spans = []
+    open_spans = hours.subtract(spans, hours.normalise(whole_cuts))
+    per_counter = [
+        hours.subtract(open_spans, hours.normalise(counter_cuts.get(counter_id, ())))
+        for counter_id in rows.counters
+    ]
+    return DayHours(
+        date=day,
+        open=_to_intervals(day, ((s, e, 0) for s, e in open_spans)),
+        capacity=_to_intervals(day, hours.coverage(per_counter)),
+        holiday=holiday,
+        closures=tuple(notes),
+    )
+
+
+def _days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def opening_hours_many(
+    *,
+    locations: Iterable[Location],
+    start: dt.date,
+    end: dt.date,
+    service: Service | None = None,
+    purpose: str = Purpose.OPENING,
+) -> dict[int, list[DayHours]]:
+    """Per location id, per day from `start` to `end` inclusive: when open, with how many
+    counters able to serve `service` (any service if None). Holidays, closures of the whole
+    location or of single counters, and overlapping validity periods are resolved; times are
+    aware datetimes in Europe/Berlin, right across both DST switches."""
+    ids = [loc.pk for loc in locations]
+    rows = _load_rows(ids, start, end, service, purpose)
+    days = _days(start, end)
+    return {pk: [_resolve_day(rows[pk], day, purpose) for day in days] for pk in ids}
+
+
+def opening_hours(
+    *,
+    location: Location,
+    start: dt.date,
+    end: dt.date,
+    service: Service | None = None,
+    purpose: str = Purpose.OPENING,
+) -> list[DayHours]:
+    return opening_hours_many(
+        locations=[location], start=start, end=end, service=service, purpose=purpose
+    )[location.pk]
+
+
+@dataclass(frozen=True, slots=True)
+class WeekRow:
+    """One weekday of a location's current standard week, for the location page."""
+
+    weekday: int
+    spans: tuple[tuple[dt.time, dt.time], ...]
+
+    @property
+    def label(self) -> str:
+        return str(Weekday(self.weekday).label)
+
+
+def standard_week(*, location: Location, on: dt.date, purpose: str = Purpose.OPENING) -> list[WeekRow]:
+    """The weekly timetable in force on `on` (without holidays or closures)."""
+    schedules = list(
+        WeeklySchedule.objects.filter(location=location, purpose=purpose).prefetch_related("rules")
+    )
+    schedule = _pick_schedules(schedules, on)
+    out = []
+    for weekday in range(7):
+        spans = _rule_spans(schedule, weekday)
+        out.append(
+            WeekRow(
+                weekday=weekday,
+                spans=tuple(
+                    (dt.time(s // 60, s % 60), dt.time(e // 60, e % 60)) for s, e in spans
+                ),
+            )
+        )
+    return out
+
+
+def closures_upcoming(*, location: Location, today: dt.date, days: int = 60) -> list[Closure]:
+    return list(
+        Closure.objects.filter(
+            location=location,
+            end_date__gte=today,
+            start_date__lte=today + dt.timedelta(days=days),
+            counters__isnull=True,
+        ).order_by("start_date")
+    )
+
+
+def closures_all_upcoming(*, location: Location, today: dt.date) -> list[Closure]:
+    """Every closure not yet over, including those of single counters (for staff)."""
+    return list(
+        Closure.objects.filter(location=location, end_date__gte=today)
+        .prefetch_related("counters")
+        .order_by("start_date")
+    )

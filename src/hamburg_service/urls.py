@@ -1,0 +1,21 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from hamburg_service.api import api, api_docs
+from hamburg_service.web import views as web_views
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("api/docs", api_docs, name="api-docs"),
+]
+urlpatterns += i18n_patterns(
+    path("", include("hamburg_service.web.urls")),
+    path("staff/", include("hamburg_service.accounts.urls")),
+    path("admin/", admin.site.urls),
+    prefix_default_language=False,
+)
+
+handler404 = "hamburg_service.web.views.not_found"
+handler500 = "hamburg_service.web.views.server_error"

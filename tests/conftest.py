@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from hamburg_service.accounts.models import Role, RoleAssignment, User
+from hamburg_service.catalog.demo import demo_city_load
+from hamburg_service.catalog.models import Location
+
+
+@pytest.fixture
+def demo_city(db: None) -> None:
+    """The Hamburg demo city (32 locations, 31 services, timetables, counters)."""
+    demo_city_load()
+
+
+@pytest.fixture
+def make_staff(db: None) -> Callable[..., User]:
+    """make_staff(Role.CLERK, locations=["kundenzentrum-city"]) -> a saved user with that role."""
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: Role, locations: list[str] | None = None, **fields: object) -> User:
+        user = User.objects.create_user(
+            username=f"staff{next(counter)}", password="a-long-test-password", **fields
+        )
+        for role in roles:
+            RoleAssignment.objects.create(user=user, role=role)
+        if locations:
+            user.locations.add(*Location.objects.filter(slug__in=locations))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_as(make_staff: Callable[..., User]) -> Callable[..., Client]:
+    """client_as(Role.ADMINISTRATOR, locations=[...]) -> a test client signed in as such staff."""
+
+    def make(*roles: Role, locations: list[str] | None = None) -> Client:
+        client = Client()
+        client.force_login(make_staff(*roles, locations=locations))
+        return client
+
+    return make
