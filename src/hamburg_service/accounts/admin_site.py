@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from functools import update_wrapper
+from typing import Any
+
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +24,20 @@ class HamburgAdminSite(admin.AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return has_perm(request.user, Perm.ADMIN_SITE)
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        inner = super().admin_view(view, cacheable)
+
+        def refuse_staff_without_role(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if request.user.is_authenticated and not self.has_permission(request):
+                raise PermissionDenied
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(refuse_staff_without_role, inner)
+
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        # One sign-in for all staff, with its brute-force protection.
+        # One sign-in for all staff, with its brute-force protection. Signed-in staff without
+        # the role get a plain refusal rather than a sign-in loop.
+        if request.user.is_authenticated:
+            raise PermissionDenied
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")

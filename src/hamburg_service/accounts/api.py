@@ -29,7 +29,5 @@ def me(request: HttpRequest) -> dict:
         "name": user.get_full_name(),  # type: ignore[union-attr]
         "roles": [r.value for r in roles_of(user)],
         "permissions": sorted(p.value for p in perms_of(user)),
-        "locations": list(
-            locations_for(user, Perm.LOCATION_VIEW).values_list("slug", flat=True)
-        ),
+        "locations": list(locations_for(user, Perm.LOCATION_VIEW).values_list("slug", flat=True)),
     }

@@ -21,7 +21,10 @@ class User(AbstractUser):
     """A member of staff. Residents do not get accounts here (citizen sign-in comes later)."""
 
     locations = models.ManyToManyField(
-        "catalog.Location", blank=True, related_name="staff", verbose_name=_("locations"),
+        "catalog.Location",
+        blank=True,
+        related_name="staff",
+        verbose_name=_("locations"),
         help_text=_("The locations this person works at."),
     )
 

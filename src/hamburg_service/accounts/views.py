@@ -33,9 +33,7 @@ from hamburg_service.web.forms import AccessibleErrorsMixin
 
 class StaffAuthenticationForm(AccessibleErrorsMixin, AuthenticationForm):
     error_messages = {
-        "invalid_login": _(
-            "The username or password is not right. Both are case-sensitive."
-        ),
+        "invalid_login": _("The username or password is not right. Both are case-sensitive."),
         "inactive": _("This account is switched off. Please ask your administrator."),
     }
 
@@ -77,9 +75,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "roles": roles_of(request.user),
             "perms": {p.value for p in perms_of(request.user)},
-            "locations": locations_for(request.user, Perm.LOCATION_VIEW).select_related(
-                "district"
-            ),
+            "locations": locations_for(request.user, Perm.LOCATION_VIEW).select_related("district"),
         },
     )
 

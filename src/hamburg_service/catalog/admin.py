@@ -64,14 +64,35 @@ class LocationAdmin(EventRecordingAdmin):
     inlines = [CounterInline]
     fieldsets = (
         (None, {"fields": ("slug", "name_de", "name_en", "kind", "district", "is_active")}),
-        (_("Address and contact"), {
-            "fields": ("street", "postcode", "city", "latitude", "longitude", "phone", "email",
-                       "transport_de", "transport_en"),
-        }),
-        (_("Accessibility"), {
-            "fields": ("step_free", "hearing_loop", "accessible_toilet", "disabled_parking",
-                       "accessibility_de", "accessibility_en"),
-        }),
+        (
+            _("Address and contact"),
+            {
+                "fields": (
+                    "street",
+                    "postcode",
+                    "city",
+                    "latitude",
+                    "longitude",
+                    "phone",
+                    "email",
+                    "transport_de",
+                    "transport_en",
+                ),
+            },
+        ),
+        (
+            _("Accessibility"),
+            {
+                "fields": (
+                    "step_free",
+                    "hearing_loop",
+                    "accessible_toilet",
+                    "disabled_parking",
+                    "accessibility_de",
+                    "accessibility_en",
+                ),
+            },
+        ),
     )
 
 
@@ -81,7 +102,7 @@ class ServiceAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         locations = data.get("locations")
         agency = data.get("agency")
         if locations is not None and agency:
@@ -103,14 +124,26 @@ class ServiceAdmin(EventRecordingAdmin):
     filter_horizontal = ("locations", "combinable_with")
     fieldsets = (
         (None, {"fields": ("slug", "name_de", "name_en", "agency", "leika_key", "is_active")}),
-        (_("Description"), {
-            "fields": ("summary_de", "summary_en", "keywords_de", "keywords_en",
-                       "documents_de", "documents_en"),
-        }),
+        (
+            _("Description"),
+            {
+                "fields": (
+                    "summary_de",
+                    "summary_en",
+                    "keywords_de",
+                    "keywords_en",
+                    "documents_de",
+                    "documents_en",
+                ),
+            },
+        ),
         (_("Fee"), {"fields": ("fee_cents", "fee_note_de", "fee_note_en")}),
-        (_("How it is served"), {
-            "fields": ("handling_minutes", "channel", "access", "locations", "combinable_with"),
-        }),
+        (
+            _("How it is served"),
+            {
+                "fields": ("handling_minutes", "channel", "access", "locations", "combinable_with"),
+            },
+        ),
     )
 
 
@@ -142,7 +175,7 @@ class ScheduleAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("location") and data.get("valid_from") and data.get("purpose"):
             try:
                 validation.check_schedule_period(
@@ -176,7 +209,7 @@ class CounterAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("location") and data.get("services") is not None:
             try:
                 validation.check_counter_services(
@@ -204,7 +237,7 @@ class ClosureAdminForm(forms.ModelForm):
         fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("location") and data.get("start_date") and data.get("end_date"):
             try:
                 validation.check_closure(

@@ -4,7 +4,7 @@ counter skills and where services are offered."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -18,12 +18,10 @@ from ninja.security import django_auth
 from hamburg_service.accounts.permissions import Perm, has_perm
 from hamburg_service.catalog import selectors, services
 from hamburg_service.catalog.models import (
-    Agency,
     Closure,
     Counter,
     District,
     Location,
-    LocationKind,
     Purpose,
     Service,
     WeeklySchedule,
@@ -274,8 +272,12 @@ def opening_hours(request: HttpRequest, slug: str, params: Query[HoursQuery]) ->
                 ],
                 "holiday": d.holiday,
                 "closures": [
-                    {"reason": c.reason, "whole_location": c.whole_location, "start": c.start,
-                     "end": c.end}
+                    {
+                        "reason": c.reason,
+                        "whole_location": c.whole_location,
+                        "start": c.start,
+                        "end": c.end,
+                    }
                     for c in d.closures
                 ],
             }
@@ -332,7 +334,9 @@ def _schedule_out(schedule: WeeklySchedule) -> dict:
 
 
 @router.get(
-    "/locations/{slug}/schedules", response=list[ScheduleOut], auth=django_auth,
+    "/locations/{slug}/schedules",
+    response=list[ScheduleOut],
+    auth=django_auth,
     summary="Weekly timetables of a location (staff)",
 )
 def schedules_list(request: HttpRequest, slug: str) -> list[dict]:
@@ -345,7 +349,9 @@ def schedules_list(request: HttpRequest, slug: str) -> list[dict]:
 
 
 @router.post(
-    "/locations/{slug}/schedules", response={201: ScheduleOut}, auth=django_auth,
+    "/locations/{slug}/schedules",
+    response={201: ScheduleOut},
+    auth=django_auth,
     summary="Add a weekly timetable (administrators)",
 )
 def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> tuple[int, dict]:
@@ -364,7 +370,9 @@ def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> tup
 
 
 @router.delete(
-    "/schedules/{schedule_id}", response={204: None}, auth=django_auth,
+    "/schedules/{schedule_id}",
+    response={204: None},
+    auth=django_auth,
     summary="Remove a weekly timetable (administrators)",
 )
 def schedule_delete(request: HttpRequest, schedule_id: int) -> tuple[int, None]:
@@ -404,7 +412,9 @@ def _closure_out(closure: Closure) -> dict:
 
 
 @router.post(
-    "/locations/{slug}/closures", response={201: ClosureOut}, auth=django_auth,
+    "/locations/{slug}/closures",
+    response={201: ClosureOut},
+    auth=django_auth,
     summary="Close a location or some counters (location leads, administrators)",
 )
 def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> tuple[int, dict]:
@@ -414,7 +424,8 @@ def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> tuple
     unknown = sorted(set(payload.counters) - {c.name for c in counters})
     if unknown:
         message = _("%(location)s has no counters named: %(names)s.") % {
-            "location": location.name, "names": ", ".join(unknown)
+            "location": location.name,
+            "names": ", ".join(unknown),
         }
         raise InvalidInput(message, errors=[{"field": "counters", "message": message}])
     closure = services.closure_create(
@@ -432,7 +443,9 @@ def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> tuple
 
 
 @router.delete(
-    "/closures/{closure_id}", response={204: None}, auth=django_auth,
+    "/closures/{closure_id}",
+    response={204: None},
+    auth=django_auth,
     summary="Remove a closure (location leads, administrators)",
 )
 def closure_delete(request: HttpRequest, closure_id: int) -> tuple[int, None]:
@@ -450,15 +463,21 @@ class CounterOut(Schema):
 
 
 @router.get(
-    "/locations/{slug}/counters", response=list[CounterOut], auth=django_auth,
+    "/locations/{slug}/counters",
+    response=list[CounterOut],
+    auth=django_auth,
     summary="Counters of a location and their skills (staff)",
 )
 def counters_list(request: HttpRequest, slug: str) -> list[dict]:
     location = get_object_or_404(Location, slug=slug)
     require(request, Perm.LOCATION_VIEW, location)
     return [
-        {"id": c.pk, "name": c.name, "is_active": c.is_active,
-         "services": sorted(s.slug for s in c.services.all())}
+        {
+            "id": c.pk,
+            "name": c.name,
+            "is_active": c.is_active,
+            "services": sorted(s.slug for s in c.services.all()),
+        }
         for c in location.counters.prefetch_related("services")
     ]
 
@@ -467,7 +486,7 @@ class SlugsIn(Schema):
     slugs: list[str] = Field(max_length=1000)
 
 
-def _objects_by_slug(model: type[Service] | type[Location], slugs: list[str], field: str) -> list:
+def _objects_by_slug(model: Any, slugs: list[str], field: str) -> list[Any]:
     found = list(model.objects.filter(slug__in=slugs))
     unknown = sorted(set(slugs) - {o.slug for o in found})
     if unknown:
@@ -477,7 +496,9 @@ def _objects_by_slug(model: type[Service] | type[Location], slugs: list[str], fi
 
 
 @router.put(
-    "/counters/{counter_id}/services", response=CounterOut, auth=django_auth,
+    "/counters/{counter_id}/services",
+    response=CounterOut,
+    auth=django_auth,
     summary="Set the services a counter can serve (administrators)",
 )
 def counter_skills_set(request: HttpRequest, counter_id: int, payload: SlugsIn) -> dict:
@@ -485,12 +506,18 @@ def counter_skills_set(request: HttpRequest, counter_id: int, payload: SlugsIn) 
     require(request, Perm.CATALOG_MANAGE, counter.location)
     skills = _objects_by_slug(Service, payload.slugs, "slugs")
     services.counter_skills_set(counter=counter, services=skills, by=request.user)
-    return {"id": counter.pk, "name": counter.name, "is_active": counter.is_active,
-            "services": sorted(s.slug for s in skills)}
+    return {
+        "id": counter.pk,
+        "name": counter.name,
+        "is_active": counter.is_active,
+        "services": sorted(s.slug for s in skills),
+    }
 
 
 @router.put(
-    "/services/{slug}/locations", response=ServiceOut, auth=django_auth,
+    "/services/{slug}/locations",
+    response=ServiceOut,
+    auth=django_auth,
     summary="Set where a service is offered (administrators)",
 )
 def service_locations_set(request: HttpRequest, slug: str, payload: SlugsIn) -> dict:
@@ -499,5 +526,3 @@ def service_locations_set(request: HttpRequest, slug: str, payload: SlugsIn) -> 
     places = _objects_by_slug(Location, payload.slugs, "slugs")
     services.service_locations_set(service=service, locations=places, by=request.user)
     return service_detail(request, slug)
-
-

@@ -8,6 +8,7 @@ timezone-aware datetimes.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -64,7 +65,7 @@ def coverage(per_counter: Sequence[Sequence[Span]]) -> list[tuple[int, int, int]
     out: list[tuple[int, int, int]] = []
     level = 0
     points = sorted(edges)
-    for here, nxt in zip(points, points[1:], strict=False):
+    for here, nxt in itertools.pairwise(points):
         level += edges[here]
         if level > 0:
             if out and out[-1][1] == here and out[-1][2] == level:

@@ -131,12 +131,16 @@ class Service(Translated, models.Model):
     summary_de = models.TextField(_("description (German)"), blank=True)
     summary_en = models.TextField(_("description (English)"), blank=True)
     keywords_de = models.CharField(
-        _("search words (German)"), max_length=300, blank=True,
+        _("search words (German)"),
+        max_length=300,
+        blank=True,
         help_text=_("Other words people use for this service, separated by commas."),
     )
     keywords_en = models.CharField(_("search words (English)"), max_length=300, blank=True)
     leika_key = models.CharField(
-        _("LeiKa key"), max_length=14, blank=True,
+        _("LeiKa key"),
+        max_length=14,
+        blank=True,
         validators=[RegexValidator(r"^\d{14}$", _("A LeiKa key has exactly 14 digits."))],
     )
     agency = models.CharField(_("agency"), max_length=20, choices=Agency.choices)
@@ -334,7 +338,10 @@ class Closure(Translated, models.Model):
     )
     end_time = models.TimeField(_("until"), null=True, blank=True)
     counters = models.ManyToManyField(
-        Counter, blank=True, related_name="closures", verbose_name=_("only these counters"),
+        Counter,
+        blank=True,
+        related_name="closures",
+        verbose_name=_("only these counters"),
         help_text=_("Leave empty to close the whole location."),
     )
     reason_de = models.CharField(_("reason (German)"), max_length=200, blank=True)
@@ -346,8 +353,9 @@ class Closure(Translated, models.Model):
         verbose_name_plural = _("closures")
         constraints = [
             models.CheckConstraint(
-                condition=Q(end_date__gte=models.F("start_date")), name="closure_ends_after_start",
-                violation_error_message=_("The last day lies before the first day.")
+                condition=Q(end_date__gte=models.F("start_date")),
+                name="closure_ends_after_start",
+                violation_error_message=_("The last day lies before the first day."),
             ),
             models.CheckConstraint(
                 condition=(Q(start_time__isnull=True) & Q(end_time__isnull=True))
@@ -375,7 +383,10 @@ class CatalogEvent(models.Model):
 
     at = models.DateTimeField(_("at"), auto_now_add=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         verbose_name=_("actor"),
     )
     action = models.CharField(_("action"), max_length=50)
@@ -387,3 +398,6 @@ class CatalogEvent(models.Model):
         ordering = ["-at"]
         verbose_name = _("catalogue event")
         verbose_name_plural = _("catalogue events")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"

@@ -21,8 +21,8 @@ from hamburg_service.catalog.models import (
     Purpose,
     ScheduleRule,
     Service,
-    WeeklySchedule,
     Weekday,
+    WeeklySchedule,
 )
 
 # --- services and locations -------------------------------------------------------------------
@@ -129,7 +129,9 @@ class Interval:
 
     @property
     def minutes(self) -> int:
-        return int((self.end - self.start).total_seconds() // 60)
+        # In UTC: Python subtracts datetimes sharing one tzinfo by wall clock, wrong across DST.
+        real = self.end.astimezone(dt.UTC) - self.start.astimezone(dt.UTC)
+        return int(real.total_seconds() // 60)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,17 +162,16 @@ class DayHours:
         return bool(self.open)
 
 
-def _pick_schedules(
-    schedules: Sequence[WeeklySchedule], day: dt.date
-) -> WeeklySchedule | None:
+def _pick_schedules(schedules: Sequence[WeeklySchedule], day: dt.date) -> WeeklySchedule | None:
     """The schedule in force on `day`: among those covering it, the one that started last."""
     best: WeeklySchedule | None = None
     for schedule in schedules:
-        if schedule.valid_from <= day and (
-            schedule.valid_until is None or day <= schedule.valid_until
+        if (
+            schedule.valid_from <= day
+            and (schedule.valid_until is None or day <= schedule.valid_until)
+            and (best is None or schedule.valid_from > best.valid_from)
         ):
-            if best is None or schedule.valid_from > best.valid_from:
-                best = schedule
+            best = schedule
     return best
 
 
@@ -201,9 +202,7 @@ def _load_rows(
     )
     for schedule in schedules:
         target = rows[schedule.location_id]
-        (target.opening if schedule.purpose == Purpose.OPENING else target.booking).append(
-            schedule
-        )
+        (target.opening if schedule.purpose == Purpose.OPENING else target.booking).append(schedule)
     closures = Closure.objects.filter(
         location_id__in=location_ids, start_date__lte=end, end_date__gte=start
     ).prefetch_related(Prefetch("counters", queryset=Counter.objects.only("pk")))
@@ -336,7 +335,9 @@ class WeekRow:
         return str(Weekday(self.weekday).label)
 
 
-def standard_week(*, location: Location, on: dt.date, purpose: str = Purpose.OPENING) -> list[WeekRow]:
+def standard_week(
+    *, location: Location, on: dt.date, purpose: str = Purpose.OPENING
+) -> list[WeekRow]:
     """The weekly timetable in force on `on` (without holidays or closures)."""
     schedules = list(
         WeeklySchedule.objects.filter(location=location, purpose=purpose).prefetch_related("rules")
@@ -348,9 +349,7 @@ def standard_week(*, location: Location, on: dt.date, purpose: str = Purpose.OPE
         out.append(
             WeekRow(
                 weekday=weekday,
-                spans=tuple(
-                    (dt.time(s // 60, s % 60), dt.time(e // 60, e % 60)) for s, e in spans
-                ),
+                spans=tuple((dt.time(s // 60, s % 60), dt.time(e // 60, e % 60)) for s, e in spans),
             )
         )
     return out

@@ -58,13 +58,17 @@ def schedule_create(
             ScheduleRule(schedule=schedule, weekday=r.weekday, opens=r.opens, closes=r.closes)
             for r in rules
         )
-        catalog_event_record(actor=by, action="schedule_created", obj=schedule, summary=str(schedule))
+        catalog_event_record(
+            actor=by, action="schedule_created", obj=schedule, summary=str(schedule)
+        )
     return schedule
 
 
 def schedule_delete(*, schedule: WeeklySchedule, by: Any) -> None:
     with transaction.atomic():
-        catalog_event_record(actor=by, action="schedule_deleted", obj=schedule, summary=str(schedule))
+        catalog_event_record(
+            actor=by, action="schedule_deleted", obj=schedule, summary=str(schedule)
+        )
         schedule.delete()
 
 

@@ -7,6 +7,7 @@ entered the data, keyed by the field to correct.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,8 +20,8 @@ from hamburg_service.catalog.models import (
     Counter,
     Location,
     Service,
-    WeeklySchedule,
     Weekday,
+    WeeklySchedule,
 )
 
 
@@ -54,7 +55,7 @@ def check_rules(rules: Sequence[RuleInput]) -> None:
             by_day.setdefault(rule.weekday, []).append(rule)
     for weekday, day_rules in sorted(by_day.items()):
         day_rules.sort(key=lambda r: r.opens)
-        for before, after in zip(day_rules, day_rules[1:], strict=False):
+        for before, after in itertools.pairwise(day_rules):
             if after.opens < before.closes:
                 errors.append(
                     _("%(day)s: %(a)s and %(b)s overlap.")
@@ -80,9 +81,9 @@ def check_schedule_period(
         raise ValidationError(
             {"valid_until": _("The end of the validity period lies before its start.")}
         )
-    clash = WeeklySchedule.objects.filter(
-        location=location, purpose=purpose, valid_from=valid_from
-    ).exclude(pk=exclude_pk)
+    clash = WeeklySchedule.objects.filter(location=location, purpose=purpose, valid_from=valid_from)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
         raise ValidationError(
             {

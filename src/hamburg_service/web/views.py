@@ -13,9 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -29,7 +28,9 @@ logger = logging.getLogger(__name__)
 
 class FinderForm(forms.Form):
     q = forms.CharField(
-        label=gettext_lazy("What do you need?"), required=False, max_length=200,
+        label=gettext_lazy("What do you need?"),
+        required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     agency = forms.ChoiceField(
@@ -88,7 +89,9 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except Location.DoesNotExist as exc:
         raise Http404(_("There is no such location.")) from exc
     today = timezone.localdate()
-    days = selectors.opening_hours(location=location, start=today, end=today + dt.timedelta(days=13))
+    days = selectors.opening_hours(
+        location=location, start=today, end=today + dt.timedelta(days=13)
+    )
     services = sorted(location.services.all(), key=lambda s: s.name)
     return render(
         request,
@@ -120,7 +123,9 @@ class AccessibilityFeedbackForm(AccessibleForm):
         label=gettext_lazy("On which page? (optional)"), required=False, max_length=500
     )
     name = forms.CharField(
-        label=gettext_lazy("Your name (optional)"), required=False, max_length=150,
+        label=gettext_lazy("Your name (optional)"),
+        required=False,
+        max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     email = forms.EmailField(

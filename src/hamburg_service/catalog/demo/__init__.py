@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import tomllib
 from collections import Counter as Tally
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ class LoadReport:
         return f"created: {fmt(self.created)}; updated: {fmt(self.updated)}"
 
 
-def _upsert(report: LoadReport, model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+def _upsert(
+    report: LoadReport, model: type[Model], lookup: dict[str, Any], values: dict[str, Any]
+) -> Any:
     obj = model._default_manager.filter(**lookup).first()
     label = model._meta.verbose_name_plural
     if obj is None:
@@ -67,7 +70,7 @@ def _upsert(report: LoadReport, model: type[Model], lookup: dict[str, Any], valu
     return obj
 
 
-def _set_m2m(report: LoadReport, obj: Model, name: str, targets: list[Model]) -> None:
+def _set_m2m(report: LoadReport, obj: Model, name: str, targets: Sequence[Model]) -> None:
     manager = getattr(obj, name)
     current = set(manager.values_list("pk", flat=True))
     wanted = {t.pk for t in targets}
@@ -129,15 +132,29 @@ def demo_city_load(*, path: Path = DEMO_FILE) -> LoadReport:
     with transaction.atomic():
         districts = {
             d["slug"]: _upsert(
-                report, District, {"slug": d["slug"]},
+                report,
+                District,
+                {"slug": d["slug"]},
                 {"name_de": d["name_de"], "name_en": d["name_en"]},
             )
             for d in data["districts"]
         }
         location_fields = (
-            "name_de", "name_en", "kind", "street", "postcode", "phone", "email", "step_free",
-            "hearing_loop", "accessible_toilet", "disabled_parking", "accessibility_de",
-            "accessibility_en", "transport_de", "transport_en",
+            "name_de",
+            "name_en",
+            "kind",
+            "street",
+            "postcode",
+            "phone",
+            "email",
+            "step_free",
+            "hearing_loop",
+            "accessible_toilet",
+            "disabled_parking",
+            "accessibility_de",
+            "accessibility_en",
+            "transport_de",
+            "transport_en",
         )
         locations: dict[str, Location] = {}
         for spec in data["locations"]:
@@ -147,8 +164,18 @@ def demo_city_load(*, path: Path = DEMO_FILE) -> LoadReport:
             values["longitude"] = _decimal(spec["longitude"])
             locations[spec["slug"]] = _upsert(report, Location, {"slug": spec["slug"]}, values)
         service_fields = (
-            "name_de", "name_en", "summary_de", "summary_en", "keywords_de", "keywords_en",
-            "leika_key", "agency", "handling_minutes", "fee_note_de", "fee_note_en", "channel",
+            "name_de",
+            "name_en",
+            "summary_de",
+            "summary_en",
+            "keywords_de",
+            "keywords_en",
+            "leika_key",
+            "agency",
+            "handling_minutes",
+            "fee_note_de",
+            "fee_note_en",
+            "channel",
             "access",
         )
         services: dict[str, Service] = {}
@@ -178,13 +205,21 @@ def demo_city_load(*, path: Path = DEMO_FILE) -> LoadReport:
             location = locations[spec["slug"]]
             timetable = data["hours"][spec["hours"]]
             _ensure_schedule(
-                report, location, Purpose.OPENING, _rules(timetable["opening"]),
-                DEMO_VALID_FROM, spec["hours"],
+                report,
+                location,
+                Purpose.OPENING,
+                _rules(timetable["opening"]),
+                DEMO_VALID_FROM,
+                spec["hours"],
             )
             if "booking" in timetable:
                 _ensure_schedule(
-                    report, location, Purpose.BOOKING, _rules(timetable["booking"]),
-                    DEMO_VALID_FROM, spec["hours"],
+                    report,
+                    location,
+                    Purpose.BOOKING,
+                    _rules(timetable["booking"]),
+                    DEMO_VALID_FROM,
+                    spec["hours"],
                 )
             _ensure_counters(report, location, spec["counters"])
     return report
@@ -217,8 +252,12 @@ def city_generate(
     report = LoadReport()
     with transaction.atomic():
         districts = [
-            _upsert(report, District, {"slug": f"gen-d{i}"},
-                    {"name_de": f"Bezirk {i}", "name_en": f"District {i}"})
+            _upsert(
+                report,
+                District,
+                {"slug": f"gen-d{i}"},
+                {"name_de": f"Bezirk {i}", "name_en": f"District {i}"},
+            )
             for i in range(1, 8)
         ]
         made_services: list[Service] = []
@@ -226,12 +265,16 @@ def city_generate(
             agency = "immigration" if i % 3 == 0 else "residents"
             made_services.append(
                 _upsert(
-                    report, Service, {"slug": f"gen-s{i}"},
+                    report,
+                    Service,
+                    {"slug": f"gen-s{i}"},
                     {
-                        "name_de": f"Leistung {i}", "name_en": f"Service {i}",
+                        "name_de": f"Leistung {i}",
+                        "name_en": f"Service {i}",
                         "agency": agency,
-                        "handling_minutes": rng.choice((10, 15, 20, 30) if agency == "residents"
-                                                       else (30, 45)),
+                        "handling_minutes": rng.choice(
+                            (10, 15, 20, 30) if agency == "residents" else (30, 45)
+                        ),
                         "channel": "on_site",
                         "access": "appointment" if agency == "immigration" else "both",
                     },
@@ -240,18 +283,22 @@ def city_generate(
         for i in range(1, locations + 1):
             kind = "immigration" if i % 5 == 0 else "residents"
             location = _upsert(
-                report, Location, {"slug": f"gen-l{i}"},
+                report,
+                Location,
+                {"slug": f"gen-l{i}"},
                 {
-                    "name_de": f"Standort {i}", "name_en": f"Location {i}", "kind": kind,
-                    "district": districts[i % 7], "street": f"Musterstraße {i}",
+                    "name_de": f"Standort {i}",
+                    "name_en": f"Location {i}",
+                    "kind": kind,
+                    "district": districts[i % 7],
+                    "street": f"Musterstraße {i}",
                     "postcode": f"{20000 + i % 2000:05d}",
                     "latitude": _decimal(53.45 + rng.random() * 0.2),
                     "longitude": _decimal(9.85 + rng.random() * 0.35),
                 },
             )
             offered = [
-                s for s in made_services
-                if s.agency in KIND_AGENCIES[kind] and rng.random() < 0.85
+                s for s in made_services if s.agency in KIND_AGENCIES[kind] and rng.random() < 0.85
             ]
             for service in offered:
                 service.locations.add(location)
@@ -261,7 +308,9 @@ def city_generate(
             _ensure_schedule(report, location, Purpose.OPENING, _rules(weekly), valid_from, "gen")
             for number in range(1, counters_per_location + 1):
                 counter = _upsert(
-                    report, Counter, {"location": location, "name": f"Platz {number}"},
+                    report,
+                    Counter,
+                    {"location": location, "name": f"Platz {number}"},
                     {"is_active": True},
                 )
                 skills = [s for s in offered if rng.random() < 0.67] or offered[:1]

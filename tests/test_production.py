@@ -1,0 +1,112 @@
+"""Production mode: settings from the environment, deploy checks, health, error pages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `code` in a fresh interpreter with Django set up under the given environment."""
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "ENVIRONMENT"}}
+    full_env.update(env)
+    script = (
+        "import os, sys, django\n"
+        f"sys.path.insert(0, {str(ROOT / 'src')!r})\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'hamburg_service.settings')\n"
+        "django.setup()\n" + code
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "x" * 20 + "a-long-production-secret-key-for-the-deploy-check-only",
+    "ALLOWED_HOSTS": "service.example",
+}
+
+
+def test_deploy_check_reports_nothing_in_production_mode():
+    result = run_django(
+        "from django.core.management import call_command\n"
+        "call_command('check', '--deploy', '--fail-level', 'DEBUG')\n",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    result = run_django("print('started')", **env, SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_health_is_503_when_the_database_is_unreachable():
+    result = run_django(
+        "from django.test import Client\n"
+        "r = Client(HTTP_HOST='localhost').get('/healthz')\n"
+        "print(r.status_code, r.json()['database'])\n",
+        DATABASE_URL="postgres://nobody@127.0.0.1:1/nowhere",
+        CONN_MAX_AGE="0",
+    )
+    assert result.stdout.split() == ["503", "unreachable"], result.stderr
+
+
+def test_production_error_page_shows_no_stack_trace():
+    result = run_django(
+        "from unittest import mock\n"
+        "from django.test import Client\n"
+        "from hamburg_service.catalog import selectors\n"
+        "with mock.patch.object(selectors, 'services_search', side_effect=RuntimeError('boom')):\n"
+        "    r = Client(raise_request_exception=False, SERVER_NAME='service.example',\n"
+        "               **{'wsgi.url_scheme': 'https'}).get('/', secure=True)\n"
+        "print(r.status_code)\n"
+        "print(r.content.decode())\n",
+        **PRODUCTION,
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    status, _, body = result.stdout.partition("\n")
+    assert status == "500", result.stderr
+    assert "Es ist ein Fehler aufgetreten" in body
+    assert "Traceback" not in body
+    assert "boom" not in body
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Hamburg Service" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_unsupported_language_falls_back_to_german(client):
+    page = client.get("/imprint/", headers={"accept-language": "fr-FR,fr;q=0.9"})
+    assert page.status_code == 200
+    assert '<html lang="de">' in page.content.decode()
+    assert client.get("/fr/imprint/").status_code == 404
+    english = client.get("/en/imprint/")
+    assert '<html lang="en">' in english.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_send_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
