@@ -1,4 +1,4 @@
-"""Browser tests: headless Debian Chromium driven by Playwright against pytest-django's live server."""
+"""Browser tests: headless Debian Chromium, driven by Playwright against the live server."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
-
-# Playwright's sync API runs an asyncio loop in the test thread; Django would otherwise refuse
-# ORM calls from it (SynchronousOnlyOperation).
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-import axe_playwright_python  # noqa: E402
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,6 +35,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if HERE not in Path(str(item.path)).resolve().parents:
             continue
         item.add_marker(pytest.mark.browser)
+        # whitenoise warns when STATIC_ROOT (var/static) was never collected; the live server
+        # serves static files from the finders anyway.
+        item.add_marker(pytest.mark.filterwarnings("ignore:No directory at:UserWarning"))
         if missing and not _in_ci():
             item.add_marker(pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM}"))
 
@@ -57,8 +55,23 @@ def _chromium_required() -> None:
     pytest.skip(f"Chromium not found at {CHROMIUM}")
 
 
-@pytest.fixture(scope="session")
-def browser(_chromium_required: None) -> Iterator[Browser]:
+@pytest.fixture(scope="package", autouse=True)
+def _allow_async_unsafe() -> Iterator[None]:
+    """Playwright's sync API runs an asyncio loop in the test thread; Django would otherwise
+    refuse ORM calls from it (SynchronousOnlyOperation). Only for this folder's tests."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="package")
+def browser(_chromium_required: None, _allow_async_unsafe: None) -> Iterator[Browser]:
+    """One headless Chromium for the browser tests; closed when they are done, so the
+    Playwright event loop does not outlive them into the rest of the test session."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -244,4 +244,3 @@ def test_staff_sign_in_and_staff_pages(site: str, page: Page) -> None:
     page.goto(site + "/staff/feedback/")
     expect(page.locator("h1")).to_have_count(1)
     assert_no_axe_violations(page)
-

@@ -11,8 +11,8 @@ import pytest
 
 from hamburg_service.catalog import services
 from hamburg_service.catalog.models import (
-    Agency,
     Access,
+    Agency,
     Channel,
     Counter,
     District,

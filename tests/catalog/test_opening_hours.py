@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hamburg_service.catalog import hours, selectors
@@ -33,7 +34,8 @@ def spans(intervals) -> list[tuple[str, str]]:
 
 
 def capacity(day_hours) -> list[tuple[str, str, int]]:
-    return [(*span, i.counters) for span, i in zip(spans(day_hours.capacity), day_hours.capacity)]
+    pieces = day_hours.capacity
+    return [(*span, i.counters) for span, i in zip(spans(pieces), pieces, strict=True)]
 
 
 def one_day(location, day: dt.date, **kwargs) -> selectors.DayHours:
@@ -49,7 +51,9 @@ def test_weekly_rules_give_aware_berlin_intervals_and_closed_weekdays_are_empty(
     make_location, make_schedule
 ):
     location = make_location()
-    make_schedule(location, {0: [("08:00", "16:00")], 1: [("10:00", "18:00")], 3: [("07:30", "13:00")]})
+    make_schedule(
+        location, {0: [("08:00", "16:00")], 1: [("10:00", "18:00")], 3: [("07:30", "13:00")]}
+    )
 
     week = selectors.opening_hours(
         location=location, start=dt.date(2026, 3, 2), end=dt.date(2026, 3, 8)
@@ -424,9 +428,7 @@ def test_a_night_rule_on_the_spring_forward_sunday_lasts_two_real_hours(
     assert piece.counters == 1
 
 
-def test_a_night_rule_on_the_fall_back_sunday_lasts_four_real_hours(
-    make_location, make_schedule
-):
+def test_a_night_rule_on_the_fall_back_sunday_lasts_four_real_hours(make_location, make_schedule):
     location = make_location()
     make_schedule(location, {6: [("01:00", "04:00")]})
 
@@ -482,9 +484,7 @@ def test_a_rule_starting_in_the_skipped_hour_starts_at_half_past_three_summer_ti
     assert interval.minutes == 90
 
 
-def test_a_closure_of_some_hours_on_a_dst_day_is_placed_in_real_time(
-    make_location, make_schedule
-):
+def test_a_closure_of_some_hours_on_a_dst_day_is_placed_in_real_time(make_location, make_schedule):
     location = make_location()
     make_schedule(location, {6: [("00:00", "06:00")]})
     Closure.objects.create(
@@ -622,15 +622,17 @@ def minute_set(span_list) -> set[int]:
     return {m for start, end in span_list for m in range(start, end)}
 
 
+@settings(database=None)  # keep no example database in the working tree
 @given(raw_spans)
 def test_normalise_sorts_merges_and_keeps_the_same_minutes(span_list):
     result = hours.normalise(span_list)
 
     assert minute_set(result) == minute_set(span_list)
     assert all(start < end for start, end in result)
-    assert all(a[1] < b[0] for a, b in zip(result, result[1:]))  # disjoint, not even touching
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(result))  # disjoint, not even touching
 
 
+@settings(database=None)  # keep no example database in the working tree
 @given(raw_spans, raw_spans)
 def test_subtract_removes_exactly_the_cuts(span_list, cut_list):
     spans_n, cuts_n = hours.normalise(span_list), hours.normalise(cut_list)
@@ -643,6 +645,7 @@ def test_subtract_removes_exactly_the_cuts(span_list, cut_list):
     assert hours.normalise(result) == result
 
 
+@settings(database=None)  # keep no example database in the working tree
 @given(st.lists(raw_spans, max_size=6))
 def test_coverage_counts_the_counters_open_at_each_minute(per_counter_raw):
     per_counter = [hours.normalise(s) for s in per_counter_raw]
@@ -659,7 +662,7 @@ def test_coverage_counts_the_counters_open_at_each_minute(per_counter_raw):
             got[m] = count
     assert got == expected
     # Neighbouring pieces with the same count are merged.
-    assert all(not (a[1] == b[0] and a[2] == b[2]) for a, b in zip(pieces, pieces[1:]))
+    assert all(not (a[1] == b[0] and a[2] == b[2]) for a, b in itertools.pairwise(pieces))
 
 
 @pytest.mark.parametrize(

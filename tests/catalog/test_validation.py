@@ -1,4 +1,4 @@
-"""Catalogue validation in catalog.services, the admin and the API: a clear message, nothing saved."""
+"""Catalogue validation in services, admin and API: a clear message, and nothing saved."""
 
 from __future__ import annotations
 
@@ -22,9 +22,8 @@ from hamburg_service.catalog.models import (
     LocationKind,
     Purpose,
     ScheduleRule,
-    Service,
-    WeeklySchedule,
     Weekday,
+    WeeklySchedule,
 )
 from hamburg_service.catalog.validation import RuleInput
 
@@ -101,7 +100,10 @@ def messages_of(error: ValidationError, field: str) -> str:
 # --- catalog.services -------------------------------------------------------------------------
 
 
-def create_schedule(location, rules, valid_from=D("2026-01-01"), valid_until=None):
+NEW_YEAR = dt.date(2026, 1, 1)
+
+
+def create_schedule(location, rules, valid_from=NEW_YEAR, valid_until=None):
     return services.schedule_create(
         location=location,
         purpose=Purpose.OPENING,
@@ -191,9 +193,7 @@ def test_service_locations_set_refuses_a_location_of_the_wrong_kind(catalogue):
             by=None,
         )
 
-    assert messages_of(caught.value, "locations") == msg(
-        WRONG_KIND, names="Kundenzentrum Altona"
-    )
+    assert messages_of(caught.value, "locations") == msg(WRONG_KIND, names="Kundenzentrum Altona")
     assert list(catalogue["permit"].locations.all()) == [catalogue["office"]]
     assert counts() == before
 
@@ -325,7 +325,11 @@ def schedule_form(location, rules, valid_from="2026-01-01", valid_until="", purp
         "rules-MAX_NUM_FORMS": 1000,
     }
     for n, (weekday, opens, closes) in enumerate(rules):
-        data |= {f"rules-{n}-weekday": weekday, f"rules-{n}-opens": opens, f"rules-{n}-closes": closes}
+        data |= {
+            f"rules-{n}-weekday": weekday,
+            f"rules-{n}-opens": opens,
+            f"rules-{n}-closes": closes,
+        }
     return data
 
 
@@ -472,9 +476,7 @@ def service_form(service, locations):
     }
 
 
-def test_admin_refuses_to_offer_a_service_at_a_location_of_the_wrong_kind(
-    admin_client, catalogue
-):
+def test_admin_refuses_to_offer_a_service_at_a_location_of_the_wrong_kind(admin_client, catalogue):
     permit = catalogue["permit"]
     before = counts()
 

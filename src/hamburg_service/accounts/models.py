@@ -13,7 +13,7 @@ class Role(models.TextChoices):
     CASEWORKER_REGISTRATION = "caseworker_registration", _("Registration caseworker")
     CASEWORKER_IMMIGRATION = "caseworker_immigration", _("Immigration caseworker")
     LOCATION_LEAD = "location_lead", _("Location lead")
-    MANAGER = "manager", _("Manager")
+    MANAGER = "manager", _("Manager (city-wide)")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

@@ -8,5 +8,6 @@ urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("locations/<slug:slug>/", views.location_day, name="location"),
+    path("closures/<int:closure_id>/delete/", views.closure_delete, name="closure-delete"),
     path("feedback/", views.feedback_list, name="feedback"),
 ]

@@ -27,7 +27,7 @@ class Agency(models.TextChoices):
 class LocationKind(models.TextChoices):
     RESIDENTS = "residents", _("Residents' service centre")  # Kundenzentrum
     IMMIGRATION = "immigration", _("Immigration office")  # Ausländerdienststelle
-    WELCOME = "welcome", _("Welcome centre")  # Hamburg Welcome Center
+    WELCOME = "welcome", _("Welcome Center")  # Hamburg Welcome Center
 
 
 # Which agencies' services a location of each kind may offer.

@@ -118,7 +118,7 @@ def check_offer_removal(*, service: Service, locations: Iterable[Location]) -> N
         raise ValidationError(
             {
                 "locations": _(
-                    "Counters are still skilled for this service at locations you removed: "
+                    "Counters at locations you removed can still serve this service: "
                     "%(names)s. Change those counters first."
                 )
                 % {"names": ", ".join(names)}

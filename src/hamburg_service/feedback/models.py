@@ -23,7 +23,7 @@ class AccessibilityFeedback(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("accessibility feedback")
-        verbose_name_plural = _("accessibility feedback")
+        verbose_name_plural = _("accessibility feedback entries")
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d} {self.message[:40]}"

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils import translation
 
 from hamburg_service.catalog import validation
 from hamburg_service.catalog.models import (
@@ -56,7 +57,8 @@ def _upsert(
     report: LoadReport, model: type[Model], lookup: dict[str, Any], values: dict[str, Any]
 ) -> Any:
     obj = model._default_manager.filter(**lookup).first()
-    label = model._meta.verbose_name_plural
+    with translation.override("en"):  # reports are for operators' logs, in one language
+        label = str(model._meta.verbose_name_plural)
     if obj is None:
         obj = model._default_manager.create(**lookup, **values)
         report.created[str(label)] += 1
