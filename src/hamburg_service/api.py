@@ -21,7 +21,21 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE_BASE = "https://service.hamburg.example/problems/"
 
-api = NinjaAPI(
+
+class HamburgAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Document error bodies with the media type they are served with (RFC 9457)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status, answer in operation.get("responses", {}).items():
+                    content = answer.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content["application/problem+json"] = content.pop("application/json")
+        return schema
+
+
+api = HamburgAPI(
     title="Hamburg Service API",
     version="1",
     description=(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from hamburg_service.catalog import selectors
 from hamburg_service.catalog.demo import city_generate, demo_city_load
@@ -137,8 +138,9 @@ GEN = {"locations": 40, "services": 25, "counters_per_location": 5}
 
 
 def created(report, model) -> int:
-    """How many rows of `model` a LoadReport says it created (keyed by the plural name)."""
-    return report.created[str(model._meta.verbose_name_plural)]
+    """How many rows of `model` a LoadReport says it created (keyed by the English plural)."""
+    with translation.override("en"):
+        return report.created[str(model._meta.verbose_name_plural)]
 
 
 def skills_snapshot() -> dict[tuple[str, str], list[str]]:

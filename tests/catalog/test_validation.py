@@ -206,7 +206,7 @@ def test_service_locations_set_refuses_to_strand_skilled_counters(catalogue, mak
         services.service_locations_set(service=catalogue["passport"], locations=[other], by=None)
 
     assert messages_of(caught.value, "locations") == msg(
-        "Counters are still skilled for this service at locations you removed: "
+        "Counters at locations you removed can still serve this service: "
         "%(names)s. Change those counters first.",
         names="Kundenzentrum Altona · Platz 1",
     )

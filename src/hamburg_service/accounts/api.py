@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from ninja.security import django_auth
 
 from hamburg_service.accounts.permissions import Perm, locations_for, perms_of, roles_of
+from hamburg_service.api_schemas import answers
 from hamburg_service.errors import Forbidden
 
 router = Router(tags=["staff"])
@@ -19,7 +20,12 @@ class MeOut(Schema):
     locations: list[str]
 
 
-@router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in member of staff")
+@router.get(
+    "/me",
+    response=answers({200: MeOut}, 401, 403),
+    auth=django_auth,
+    summary="The signed-in member of staff",
+)
 def me(request: HttpRequest) -> dict:
     user = request.user
     if Perm.STAFF_AREA not in perms_of(user):

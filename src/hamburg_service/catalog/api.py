@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from hamburg_service.accounts.permissions import Perm, has_perm
+from hamburg_service.api_schemas import answers
 from hamburg_service.catalog import selectors, services
 from hamburg_service.catalog.models import (
     Closure,
@@ -160,7 +162,9 @@ def districts(request: HttpRequest) -> list[dict]:
     return [{"slug": d.slug, "name": d.name} for d in District.objects.all()]
 
 
-@router.get("/services", response=list[ServiceSummaryOut], summary="Find services")
+@router.get(
+    "/services", response=answers({200: list[ServiceSummaryOut]}, 422), summary="Find services"
+)
 def services_list(
     request: HttpRequest,
     q: str = Query("", max_length=200, description="Search words, German or English"),
@@ -169,7 +173,7 @@ def services_list(
     return [_service_summary(s) for s in selectors.services_search(query=q, agency=agency or "")]
 
 
-@router.get("/services/{slug}", response=ServiceOut, summary="One service")
+@router.get("/services/{slug}", response=answers({200: ServiceOut}, 404), summary="One service")
 def service_detail(request: HttpRequest, slug: str) -> dict:
     service = selectors.service_get(slug=slug)
     return {
@@ -184,7 +188,9 @@ def service_detail(request: HttpRequest, slug: str) -> dict:
     }
 
 
-@router.get("/locations", response=list[LocationSummaryOut], summary="Locations")
+@router.get(
+    "/locations", response=answers({200: list[LocationSummaryOut]}, 404, 422), summary="Locations"
+)
 def locations(
     request: HttpRequest,
     district: str = Query("", max_length=50),
@@ -198,7 +204,7 @@ def locations(
     ]
 
 
-@router.get("/locations/{slug}", response=LocationOut, summary="One location")
+@router.get("/locations/{slug}", response=answers({200: LocationOut}, 404), summary="One location")
 def location_detail(request: HttpRequest, slug: str) -> dict:
     location = selectors.location_get(slug=slug)
     return {
@@ -238,7 +244,7 @@ def check_range(start: dt.date, end: dt.date) -> None:
 
 @router.get(
     "/locations/{slug}/opening-hours",
-    response=HoursOut,
+    response=answers({200: HoursOut}, 404, 422),
     summary="Resolved opening hours for a date range",
     description=(
         "Per day: when the location is open (`open`), and when counters that can serve the "
@@ -335,7 +341,7 @@ def _schedule_out(schedule: WeeklySchedule) -> dict:
 
 @router.get(
     "/locations/{slug}/schedules",
-    response=list[ScheduleOut],
+    response=answers({200: list[ScheduleOut]}, 401, 403, 404),
     auth=django_auth,
     summary="Weekly timetables of a location (staff)",
 )
@@ -350,11 +356,11 @@ def schedules_list(request: HttpRequest, slug: str) -> list[dict]:
 
 @router.post(
     "/locations/{slug}/schedules",
-    response={201: ScheduleOut},
+    response=answers({201: ScheduleOut}, 401, 403, 404, 422),
     auth=django_auth,
     summary="Add a weekly timetable (administrators)",
 )
-def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> tuple[int, dict]:
+def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> Status[dict]:
     location = get_object_or_404(Location, slug=slug)
     require(request, Perm.CATALOG_MANAGE, location)
     schedule = services.schedule_create(
@@ -366,20 +372,20 @@ def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> tup
         rules=[RuleInput(r.weekday, r.opens, r.closes) for r in payload.rules],
         by=request.user,
     )
-    return 201, _schedule_out(schedule)
+    return Status(201, _schedule_out(schedule))
 
 
 @router.delete(
     "/schedules/{schedule_id}",
-    response={204: None},
+    response=answers({204: None}, 401, 403, 404),
     auth=django_auth,
     summary="Remove a weekly timetable (administrators)",
 )
-def schedule_delete(request: HttpRequest, schedule_id: int) -> tuple[int, None]:
+def schedule_delete(request: HttpRequest, schedule_id: int) -> Status[None]:
     schedule = get_object_or_404(WeeklySchedule.objects.select_related("location"), pk=schedule_id)
     require(request, Perm.CATALOG_MANAGE, schedule.location)
     services.schedule_delete(schedule=schedule, by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class ClosureIn(Schema):
@@ -413,11 +419,11 @@ def _closure_out(closure: Closure) -> dict:
 
 @router.post(
     "/locations/{slug}/closures",
-    response={201: ClosureOut},
+    response=answers({201: ClosureOut}, 401, 403, 404, 422),
     auth=django_auth,
     summary="Close a location or some counters (location leads, administrators)",
 )
-def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> tuple[int, dict]:
+def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> Status[dict]:
     location = get_object_or_404(Location, slug=slug)
     require(request, Perm.CLOSURE_MANAGE, location)
     counters = list(Counter.objects.filter(location=location, name__in=payload.counters))
@@ -439,20 +445,20 @@ def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> tuple
         reason_en=payload.reason_en,
         by=request.user,
     )
-    return 201, _closure_out(closure)
+    return Status(201, _closure_out(closure))
 
 
 @router.delete(
     "/closures/{closure_id}",
-    response={204: None},
+    response=answers({204: None}, 401, 403, 404),
     auth=django_auth,
     summary="Remove a closure (location leads, administrators)",
 )
-def closure_delete(request: HttpRequest, closure_id: int) -> tuple[int, None]:
+def closure_delete(request: HttpRequest, closure_id: int) -> Status[None]:
     closure = get_object_or_404(Closure.objects.select_related("location"), pk=closure_id)
     require(request, Perm.CLOSURE_MANAGE, closure.location)
     services.closure_delete(closure=closure, by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 class CounterOut(Schema):
@@ -464,7 +470,7 @@ class CounterOut(Schema):
 
 @router.get(
     "/locations/{slug}/counters",
-    response=list[CounterOut],
+    response=answers({200: list[CounterOut]}, 401, 403, 404),
     auth=django_auth,
     summary="Counters of a location and their skills (staff)",
 )
@@ -497,7 +503,7 @@ def _objects_by_slug(model: Any, slugs: list[str], field: str) -> list[Any]:
 
 @router.put(
     "/counters/{counter_id}/services",
-    response=CounterOut,
+    response=answers({200: CounterOut}, 401, 403, 404, 422),
     auth=django_auth,
     summary="Set the services a counter can serve (administrators)",
 )
@@ -516,7 +522,7 @@ def counter_skills_set(request: HttpRequest, counter_id: int, payload: SlugsIn) 
 
 @router.put(
     "/services/{slug}/locations",
-    response=ServiceOut,
+    response=answers({200: ServiceOut}, 401, 403, 404, 422),
     auth=django_auth,
     summary="Set where a service is offered (administrators)",
 )

@@ -340,9 +340,13 @@ def standard_week(
 ) -> list[WeekRow]:
     """The weekly timetable in force on `on` (without holidays or closures)."""
     schedules = list(
-        WeeklySchedule.objects.filter(location=location, purpose=purpose).prefetch_related("rules")
+        WeeklySchedule.objects.filter(
+            location=location, purpose__in={Purpose.OPENING, purpose}
+        ).prefetch_related("rules")
     )
-    schedule = _pick_schedules(schedules, on)
+    schedule = _pick_schedules([s for s in schedules if s.purpose == purpose], on)
+    if schedule is None:  # booking hours fall back to opening hours, as in opening_hours()
+        schedule = _pick_schedules([s for s in schedules if s.purpose == Purpose.OPENING], on)
     out = []
     for weekday in range(7):
         spans = _rule_spans(schedule, weekday)

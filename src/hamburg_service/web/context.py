@@ -12,11 +12,28 @@ from django.utils.translation import get_language
 from hamburg_service.accounts.permissions import perms_of
 
 
+def _switch_url(path: str, current: str, target: str) -> str:
+    """The same page in `target`; also for paths that resolve to nothing (a 404 page)."""
+    url = translate_url(path, target)
+    if url != path or target == current:
+        return url
+    default = settings.LANGUAGE_CODE
+    bare = (
+        path[len(current) + 1 :] if current != default and path.startswith(f"/{current}/") else path
+    )
+    return bare if target == default else f"/{target}{bare}"
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     current = get_language() or settings.LANGUAGE_CODE
     path = request.get_full_path()
     switch = [
-        {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
+        {
+            "code": code,
+            "name": name,
+            "url": _switch_url(path, current, code),
+            "current": code == current,
+        }
         for code, name in settings.LANGUAGES
     ]
     return {

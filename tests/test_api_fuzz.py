@@ -1,0 +1,44 @@
+"""Property-based checks of the whole public API against its own OpenAPI schema (schemathesis):
+whatever a client sends, the answer is never a 5xx and always matches the documented schema."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+
+from hamburg_service.catalog.demo import demo_city_load
+from hamburg_service.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture(scope="module")
+def demo_in_database(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        demo_city_load()
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection_open():
+    # As Django's test client does: the request cycle must not close the test's connection.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("demo_in_database")
+@schema.include(method="GET").parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+def test_public_api_never_fails_and_matches_its_schema(case):
+    case.call_and_validate(headers={"Host": "localhost"})
