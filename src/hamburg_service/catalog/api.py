@@ -254,7 +254,7 @@ def check_range(start: dt.date, end: dt.date) -> None:
     ),
 )
 def opening_hours(request: HttpRequest, slug: str, params: Query[HoursQuery]) -> dict:
-    location = selectors.location_get(slug=slug)
+    location = get_object_or_404(Location, slug=slug, is_active=True)
     start = params.start or timezone.localdate()
     end = params.end or start + dt.timedelta(days=6)
     check_range(start, end)

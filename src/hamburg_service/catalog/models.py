@@ -244,7 +244,7 @@ class WeeklySchedule(models.Model):
     )
 
     class Meta:
-        ordering = ["location", "purpose", "valid_from"]
+        ordering = ["location_id", "purpose", "valid_from"]
         verbose_name = _("weekly schedule")
         verbose_name_plural = _("weekly schedules")
         constraints = [
@@ -313,7 +313,7 @@ class Counter(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        ordering = ["location", "name"]
+        ordering = ["location_id", "name"]
         verbose_name = _("counter")
         verbose_name_plural = _("counters")
         constraints = [
@@ -348,7 +348,7 @@ class Closure(Translated, models.Model):
     reason_en = models.CharField(_("reason (English)"), max_length=200, blank=True)
 
     class Meta:
-        ordering = ["location", "start_date"]
+        ordering = ["location_id", "start_date"]
         verbose_name = _("closure")
         verbose_name_plural = _("closures")
         constraints = [

@@ -198,14 +198,19 @@ def _load_rows(
             location_id__in=location_ids, purpose__in=purposes, valid_from__lte=end
         )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
+        .order_by()
         .prefetch_related(Prefetch("rules", queryset=ScheduleRule.objects.order_by("opens")))
     )
     for schedule in schedules:
         target = rows[schedule.location_id]
         (target.opening if schedule.purpose == Purpose.OPENING else target.booking).append(schedule)
-    closures = Closure.objects.filter(
-        location_id__in=location_ids, start_date__lte=end, end_date__gte=start
-    ).prefetch_related(Prefetch("counters", queryset=Counter.objects.only("pk")))
+    closures = (
+        Closure.objects.filter(
+            location_id__in=location_ids, start_date__lte=end, end_date__gte=start
+        )
+        .order_by()
+        .prefetch_related(Prefetch("counters", queryset=Counter.objects.only("pk").order_by()))
+    )
     for closure in closures:
         rows[closure.location_id].closures.append(
             (closure, frozenset(c.pk for c in closure.counters.all()))
@@ -213,7 +218,7 @@ def _load_rows(
     counters = Counter.objects.filter(location_id__in=location_ids, is_active=True)
     if service is not None:
         counters = counters.filter(services=service, location__services=service)
-    for location_id, counter_id in counters.values_list("location_id", "pk").distinct():
+    for location_id, counter_id in counters.order_by().values_list("location_id", "pk").distinct():
         rows[location_id].counters.append(counter_id)
     return rows
 
