@@ -207,3 +207,13 @@ def test_inactive_staff_and_staff_without_roles_have_no_permissions(demo_city, m
     nobody = make_staff(locations=[HOME])
     for user in (inactive, nobody):
         assert not any(has_perm(user, perm, home) for perm in Perm)
+
+
+def test_admin_speaks_german_and_english(signed_in):
+    admin = signed_in(Role.ADMINISTRATOR)
+    german = admin.get("/admin/").content.decode()
+    english = admin.get("/en/admin/").content.decode()
+    assert "Leistungen" in german
+    assert 'href="/en/admin/"' in german
+    assert "Services" in english
+    assert 'href="/admin/"' in english
