@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "hamburg_service.catalog",
     "hamburg_service.accounts",
     "hamburg_service.feedback",
+    "hamburg_service.appointments",
     "hamburg_service.web",
 ]
 
@@ -189,7 +190,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "hamburg_service.web.mail.ConsoleAndFileBackend"
     if not PRODUCTION
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -219,6 +220,29 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Catalogue limits.
 OPENING_HOURS_MAX_DAYS = int(os.environ.get("OPENING_HOURS_MAX_DAYS", "400"))
+
+# Appointments (docs/configuration.md).
+APPOINTMENT_SLOT_MINUTES = int(os.environ.get("APPOINTMENT_SLOT_MINUTES", "10"))
+BOOKING_WINDOW_DAYS = {
+    "residents": (
+        int(os.environ.get("BOOKING_MIN_DAYS_RESIDENTS", "1")),
+        int(os.environ.get("BOOKING_MAX_DAYS_RESIDENTS", "180")),
+    ),
+    "immigration": (
+        int(os.environ.get("BOOKING_MIN_DAYS_IMMIGRATION", "1")),
+        int(os.environ.get("BOOKING_MAX_DAYS_IMMIGRATION", "180")),
+    ),
+}
+# Shares of a location-day's counter capacity: kept for walk-ins, and usable only by staff
+# booking for a caller. The rest is bookable online.
+WALK_IN_SHARE = float(os.environ.get("WALK_IN_SHARE", "0.2"))
+STAFF_SHARE = float(os.environ.get("STAFF_SHARE", "0.1"))
+BOOKING_CONFIRM_BY_EMAIL = env_bool("BOOKING_CONFIRM_BY_EMAIL", True)
+BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "15"))
+MAX_ACTIVE_PER_PERSON_AND_SERVICE = int(os.environ.get("MAX_ACTIVE_PER_PERSON_AND_SERVICE", "1"))
+MAX_BOOKINGS_PER_EMAIL_30_DAYS = int(os.environ.get("MAX_BOOKINGS_PER_EMAIL_30_DAYS", "5"))
+AVAILABILITY_MAX_RESULTS = int(os.environ.get("AVAILABILITY_MAX_RESULTS", "50"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

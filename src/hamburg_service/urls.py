@@ -12,6 +12,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("", include("hamburg_service.web.urls")),
+    path("appointments/", include("hamburg_service.appointments.urls")),
     path("staff/", include("hamburg_service.accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -187,7 +187,7 @@ def _load_rows(
     location_ids: Sequence[int],
     start: dt.date,
     end: dt.date,
-    service: Service | None,
+    services: Sequence[Service],
     purpose: str,
 ) -> dict[int, _LocationRows]:
     """Everything the resolution needs, in five queries whatever the number of locations."""
@@ -216,7 +216,7 @@ def _load_rows(
             (closure, frozenset(c.pk for c in closure.counters.all()))
         )
     counters = Counter.objects.filter(location_id__in=location_ids, is_active=True)
-    if service is not None:
+    for service in services:  # one join each: counters skilled for all of them
         counters = counters.filter(services=service, location__services=service)
     for location_id, counter_id in counters.order_by().values_list("location_id", "pk").distinct():
         rows[location_id].counters.append(counter_id)
@@ -246,19 +246,26 @@ def _to_intervals(day: dt.date, pieces: Iterable[tuple[int, int, int]]) -> tuple
     )
 
 
-def _resolve_day(rows: _LocationRows, day: dt.date, purpose: str) -> DayHours:
-    language = get_language() or "de"
-    weekday = day.weekday()
+@dataclass(frozen=True, slots=True)
+class _DaySpans:
+    open: list[Span]
+    per_counter: dict[int, list[Span]]
+    holiday: str | None
+    notes: tuple[ClosureNote, ...]
+
+
+def _day_spans(rows: _LocationRows, day: dt.date, purpose: str, *, notes: bool) -> _DaySpans:
+    """The wall-clock spans of one location-day: open, and open per counter."""
     schedule = None
     if purpose == Purpose.BOOKING:
         schedule = _pick_schedules(rows.booking, day)
     if schedule is None:
         schedule = _pick_schedules(rows.opening, day)
-    spans = _rule_spans(schedule, weekday)
-    holiday = hours.holiday_on(day, language)
+    spans = _rule_spans(schedule, day.weekday())
+    holiday = hours.holiday_on(day, (get_language() or "de") if notes else "de")
     whole_cuts: list[Span] = []
     counter_cuts: dict[int, list[Span]] = defaultdict(list)
-    notes: list[ClosureNote] = []
+    closure_notes: list[ClosureNote] = []
     for closure, counter_ids in rows.closures:
         if not (closure.start_date <= day <= closure.end_date):
             continue
@@ -268,29 +275,53 @@ def _resolve_day(rows: _LocationRows, day: dt.date, purpose: str) -> DayHours:
                 counter_cuts[counter_id].append(span)
         else:
             whole_cuts.append(span)
-        timed = closure.start_time is not None
-        notes.append(
-            ClosureNote(
-                reason=closure.t("reason"),
-                whole_location=not counter_ids,
-                start=hours.local_datetime(day, span[0]) if timed else None,
-                end=hours.local_datetime(day, span[1]) if timed else None,
+        if notes:
+            timed = closure.start_time is not None
+            closure_notes.append(
+                ClosureNote(
+                    reason=closure.t("reason"),
+                    whole_location=not counter_ids,
+                    start=hours.local_datetime(day, span[0]) if timed else None,
+                    end=hours.local_datetime(day, span[1]) if timed else None,
+                )
             )
-        )
     if holiday is not None:
         spans = []
     open_spans = hours.subtract(spans, hours.normalise(whole_cuts))
-    per_counter = [
-        hours.subtract(open_spans, hours.normalise(counter_cuts.get(counter_id, ())))
+    per_counter = {
+        counter_id: hours.subtract(open_spans, hours.normalise(counter_cuts.get(counter_id, ())))
         for counter_id in rows.counters
-    ]
+    }
+    return _DaySpans(open_spans, per_counter, holiday, tuple(closure_notes))
+
+
+def _resolve_day(rows: _LocationRows, day: dt.date, purpose: str) -> DayHours:
+    spans = _day_spans(rows, day, purpose, notes=True)
     return DayHours(
         date=day,
-        open=_to_intervals(day, ((s, e, 0) for s, e in open_spans)),
-        capacity=_to_intervals(day, hours.coverage(per_counter)),
-        holiday=holiday,
-        closures=tuple(notes),
+        open=_to_intervals(day, ((s, e, 0) for s, e in spans.open)),
+        capacity=_to_intervals(day, hours.coverage(list(spans.per_counter.values()))),
+        holiday=spans.holiday,
+        closures=spans.notes,
     )
+
+
+def counter_spans_many(
+    *,
+    location_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    services: Sequence[Service],
+    purpose: str = Purpose.BOOKING,
+) -> dict[int, dict[dt.date, dict[int, list[Span]]]]:
+    """Per location, day and counter able to serve all `services`: its open wall-clock spans
+    (minutes since local midnight). What appointment availability is computed from."""
+    rows = _load_rows(location_ids, start, end, services, purpose)
+    days = _days(start, end)
+    return {
+        pk: {day: _day_spans(rows[pk], day, purpose, notes=False).per_counter for day in days}
+        for pk in location_ids
+    }
 
 
 def _days(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -303,14 +334,16 @@ def opening_hours_many(
     start: dt.date,
     end: dt.date,
     service: Service | None = None,
+    services: Sequence[Service] = (),
     purpose: str = Purpose.OPENING,
 ) -> dict[int, list[DayHours]]:
     """Per location id, per day from `start` to `end` inclusive: when open, with how many
-    counters able to serve `service` (any service if None). Holidays, closures of the whole
-    location or of single counters, and overlapping validity periods are resolved; times are
-    aware datetimes in Europe/Berlin, right across both DST switches."""
+    counters able to serve `service` (or all of `services`; any service if neither). Holidays,
+    closures of the whole location or of single counters, and overlapping validity periods are
+    resolved; times are aware datetimes in Europe/Berlin, right across both DST switches."""
     ids = [loc.pk for loc in locations]
-    rows = _load_rows(ids, start, end, service, purpose)
+    wanted = [service] if service is not None else list(services)
+    rows = _load_rows(ids, start, end, wanted, purpose)
     days = _days(start, end)
     return {pk: [_resolve_day(rows[pk], day, purpose) for day in days] for pk in ids}
 

@@ -1,0 +1,237 @@
+"""Free appointment times, computed from the catalogue and the booked seats.
+
+Nothing is precomputed: a change to opening hours, closures or counters shows at once. Per
+location-day, each counter's open grid units and its taken units are bit masks (Python ints),
+so "which counters have k free units in a row, starting where" is a handful of shifts and ANDs
+rather than a loop over minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count
+from django.utils import timezone
+
+from hamburg_service.appointments.models import DayLedger, SeatClaim
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Counter, Location, Purpose, Service
+from hamburg_service.catalog.selectors import counter_spans_many
+
+
+def unit_minutes() -> int:
+    return int(settings.APPOINTMENT_SLOT_MINUTES)
+
+
+def units_for(services: Sequence[Service]) -> int:
+    """Grid units one visit for `services` takes: their handling times added up."""
+    total = sum(s.handling_minutes for s in services)
+    return max(1, math.ceil(total / unit_minutes()))
+
+
+def span_mask(spans: Iterable[tuple[int, int]]) -> int:
+    """Bit i set when grid unit i (minutes i·U … (i+1)·U) lies wholly inside a span."""
+    size = unit_minutes()
+    mask = 0
+    for start, end in spans:
+        first, last = -(-start // size), end // size
+        if last > first:
+            mask |= ((1 << (last - first)) - 1) << first
+    return mask
+
+
+def run_starts(free: int, k: int) -> int:
+    """Bits i where units i … i+k-1 are all set in `free`."""
+    run = free
+    for shift in range(1, k):
+        run &= free >> shift
+    return run
+
+
+def unit_of(moment: dt.datetime, day: dt.date) -> int:
+    local = moment.astimezone(hours.BERLIN)
+    minutes = (local.date() - day).days * hours.DAY + local.hour * 60 + local.minute
+    return minutes // unit_minutes()
+
+
+def unit_start(day: dt.date, unit: int) -> dt.datetime:
+    return hours.local_datetime(day, unit * unit_minutes())
+
+
+def share_limit(capacity_units: int, channel: str) -> int:
+    """How many units of a day's capacity a channel may fill (walk-ins keep their share)."""
+    usable = 1.0 - settings.WALK_IN_SHARE
+    if channel != "staff":
+        usable -= settings.STAFF_SHARE
+    return math.floor(capacity_units * max(0.0, usable))
+
+
+@dataclass(frozen=True, slots=True)
+class DayBoard:
+    """One location-day: each skilled counter's free units, and the share left."""
+
+    location_id: int
+    date: dt.date
+    free: dict[int, int]  # counter id -> mask of free units
+    units_left: int  # of the channel's share
+
+    def starts(self, k: int) -> dict[int, int]:
+        """Start unit -> how many counters could take a k-unit visit there."""
+        if self.units_left < k:
+            return {}
+        out: dict[int, int] = defaultdict(int)
+        for mask in self.free.values():
+            bits = run_starts(mask, k)
+            while bits:
+                low = bits & -bits
+                out[low.bit_length() - 1] += 1
+                bits ^= low
+        return out
+
+    def counter_for(self, start: int, k: int) -> int | None:
+        """A counter free for units start … start+k-1 (the least booked one), or None."""
+        need = ((1 << k) - 1) << start
+        fits = [c for c, mask in self.free.items() if mask & need == need]
+        if not fits or self.units_left < k:
+            return None
+        return max(fits, key=lambda c: (self.free[c].bit_count(), -c))
+
+
+def skilled_counters(location_ids: Sequence[int], services: Sequence[Service]) -> set[int]:
+    qs = Counter.objects.filter(location_id__in=location_ids, is_active=True).order_by()
+    for service in services:
+        qs = qs.filter(services=service, location__services=service)
+    return set(qs.values_list("pk", flat=True).distinct())
+
+
+def day_boards(
+    *,
+    location_ids: Sequence[int],
+    start: dt.date,
+    end: dt.date,
+    services: Sequence[Service],
+    channel: str,
+) -> list[DayBoard]:
+    """Boards for every location-day in the range, in date order (five queries in all)."""
+    spans = counter_spans_many(
+        location_ids=location_ids, start=start, end=end, services=(), purpose=Purpose.BOOKING
+    )
+    skilled = skilled_counters(location_ids, services)
+    first = hours.local_datetime(start, 0)
+    last = hours.local_datetime(end + dt.timedelta(days=1), 0)
+    taken: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    claims = SeatClaim.objects.filter(
+        location_id__in=location_ids, start__gte=first, start__lt=last
+    ).values_list("location_id", "counter_id", "start")
+    for location_id, counter_id, moment in claims:
+        day = moment.astimezone(hours.BERLIN).date()
+        taken[(location_id, day)][counter_id] |= 1 << unit_of(moment, day)
+    booked = {
+        (row["location_id"], row["date"]): row["booked_units"]
+        for row in DayLedger.objects.filter(
+            location_id__in=location_ids, date__gte=start, date__lte=end
+        ).values("location_id", "date", "booked_units")
+    }
+    boards = []
+    day = start
+    while day <= end:
+        for location_id in location_ids:
+            per_counter = spans[location_id][day]
+            open_masks = {c: span_mask(s) for c, s in per_counter.items()}
+            capacity = sum(m.bit_count() for m in open_masks.values())
+            if capacity == 0:
+                continue
+            used = taken.get((location_id, day), {})
+            free = {c: m & ~used.get(c, 0) for c, m in open_masks.items() if c in skilled and m}
+            left = share_limit(capacity, channel) - booked.get((location_id, day), 0)
+            if free and left > 0:
+                boards.append(DayBoard(location_id, day, free, left))
+        day += dt.timedelta(days=1)
+    return boards
+
+
+@dataclass(frozen=True, slots=True)
+class FreeTime:
+    location_id: int
+    start: dt.datetime
+    end: dt.datetime
+    counters: int
+
+
+def booking_window(services: Sequence[Service], today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last bookable day: the strictest window of the services' agencies."""
+    windows = [settings.BOOKING_WINDOW_DAYS[s.agency] for s in services]
+    earliest = max(w[0] for w in windows)
+    latest = min(w[1] for w in windows)
+    return today + dt.timedelta(days=earliest), today + dt.timedelta(days=latest)
+
+
+def free_times(
+    *,
+    locations: Sequence[Location],
+    services: Sequence[Service],
+    start: dt.date,
+    end: dt.date,
+    channel: str = "public",
+    earliest_time: dt.time | None = None,
+    latest_time: dt.time | None = None,
+    limit: int = 20,
+    now: dt.datetime | None = None,
+) -> list[FreeTime]:
+    """The earliest `limit` free start times for a visit for `services` at any of `locations`,
+    between `start` and `end`, optionally only starting within a time of day."""
+    if not locations or start > end:
+        return []
+    now = now or timezone.now()
+    k = units_for(services)
+    size = unit_minutes()
+    ids = [loc.pk for loc in locations]
+    lo = (earliest_time.hour * 60 + earliest_time.minute) if earliest_time else 0
+    hi = (latest_time.hour * 60 + latest_time.minute) if latest_time else hours.DAY
+    found: list[FreeTime] = []
+    # Near days first in small chunks: the earliest times are usually found early.
+    chunk_start, chunk_days = start, 7
+    while chunk_start <= end and len(found) < limit:
+        chunk_end = min(end, chunk_start + dt.timedelta(days=chunk_days - 1))
+        boards = day_boards(
+            location_ids=ids, start=chunk_start, end=chunk_end, services=services, channel=channel
+        )
+        by_day: dict[dt.date, list[FreeTime]] = defaultdict(list)
+        for board in boards:
+            for unit, count in board.starts(k).items():
+                minute = unit * size
+                if not (lo <= minute <= hi):
+                    continue
+                begin = unit_start(board.date, unit)
+                if begin <= now:
+                    continue
+                by_day[board.date].append(
+                    FreeTime(board.location_id, begin, unit_start(board.date, unit + k), count)
+                )
+        for day in sorted(by_day):
+            found.extend(sorted(by_day[day], key=lambda f: (f.start, f.location_id)))
+            if len(found) >= limit:
+                break
+        chunk_start = chunk_end + dt.timedelta(days=1)
+        chunk_days *= 3
+    return found[:limit]
+
+
+def booked_units_by_day(location_id: int, start: dt.date, end: dt.date) -> dict[dt.date, int]:
+    """Units held by active appointments per day, recomputed from the seats (for checks)."""
+    first = hours.local_datetime(start, 0)
+    last = hours.local_datetime(end + dt.timedelta(days=1), 0)
+    out: dict[dt.date, int] = defaultdict(int)
+    rows = (
+        SeatClaim.objects.filter(location_id=location_id, start__gte=first, start__lt=last)
+        .values("start")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        out[row["start"].astimezone(hours.BERLIN).date()] += row["n"]
+    return dict(out)

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hamburg_service.catalog.models import Access, Location, Service
+from hamburg_service.web.forms import AccessibleErrorsMixin
+
+TIMES_OF_DAY = {
+    "": (None, None),
+    "morning": (dt.time(0), dt.time(11, 59)),
+    "midday": (dt.time(12), dt.time(14, 59)),
+    "afternoon": (dt.time(15), dt.time(23, 59)),
+}
+
+
+def bookable_services() -> Any:
+    return (
+        Service.objects.filter(is_active=True)
+        .filter(Q(access=Access.APPOINTMENT) | Q(access=Access.BOTH))
+        .exclude(channel="online")
+    )
+
+
+class ServiceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class LocationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class SearchForm(AccessibleErrorsMixin, forms.Form):
+    services = ServiceChoiceField(
+        label=_("Services"),
+        queryset=Service.objects.none(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one service.")},
+    )
+    location = LocationChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("Any location"),
+    )
+    after = forms.DateField(
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date.")},
+    )
+    time_of_day = forms.ChoiceField(
+        label=_("Time of day"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("morning", _("Morning (before 12:00)")),
+            ("midday", _("Midday (12:00–15:00)")),
+            ("afternoon", _("Afternoon (from 15:00)")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services_field = self.fields["services"]
+        location_field = self.fields["location"]
+        assert isinstance(services_field, forms.ModelMultipleChoiceField)
+        assert isinstance(location_field, forms.ModelChoiceField)
+        services_field.queryset = bookable_services().order_by("agency", "name_de")
+        location_field.queryset = Location.objects.filter(is_active=True).order_by("name_de")
+
+
+class PersonForm(AccessibleErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": _("Please enter your name.")},
+        help_text=_("As on your identity document. It cannot be changed after booking."),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Please enter your e-mail address."),
+            "invalid": _("Please enter a valid e-mail address."),
+        },
+        help_text=_("We send the confirmation and the link to move or cancel here."),
+    )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )

@@ -1,0 +1,184 @@
+"""The appointment book (Terminbuch).
+
+An appointment occupies one counter for a run of grid units (APPOINTMENT_SLOT_MINUTES each).
+Each occupied unit is a SeatClaim row, unique per counter and start, so the database itself
+refuses a second appointment on one seat of one slot, on SQLite and PostgreSQL alike. A
+DayLedger row per location and day counts the booked units for the capacity shares and is the
+row a booking locks.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from hamburg_service.catalog.models import Counter, Location, Service
+
+
+class Status(models.TextChoices):
+    HELD = "held", _("Held, waiting for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Expired (not confirmed)")
+    NO_SHOW = "no_show", _("Did not come")
+    COMPLETED = "completed", _("Completed")
+
+
+ACTIVE = (Status.HELD, Status.CONFIRMED)
+
+
+class Channel(models.TextChoices):
+    PUBLIC = "public", _("Online by the resident")
+    STAFF = "staff", _("By staff for a caller")
+
+
+class Appointment(models.Model):
+    """Termin."""
+
+    reference = models.CharField(_("reference"), max_length=12, unique=True)
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("location")
+    )
+    counter = models.ForeignKey(
+        Counter, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("counter")
+    )
+    services = models.ManyToManyField(
+        Service,
+        through="AppointmentService",
+        related_name="appointments",
+        verbose_name=_("services"),
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    units = models.PositiveSmallIntegerField(_("grid units"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["location", "start"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="appointment_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE
+
+
+class AppointmentService(models.Model):
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "service"], name="appointment_service_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id}:{self.service_id}"
+
+
+class SeatClaim(models.Model):
+    """One grid unit of one counter taken by an active appointment."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="claims")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "start"], name="one_appointment_per_seat"),
+        ]
+        indexes = [models.Index(fields=["location", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.counter_id}@{self.start:%Y-%m-%d %H:%M}"
+
+
+class Booker(models.Model):
+    """One person who books, known by normalised e-mail; locked while they book, so the
+    per-person limits hold under concurrency. Counts no-shows for the limits."""
+
+    email_normalised = models.CharField(max_length=254, unique=True)
+    no_shows = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.email_normalised
+
+
+class DayLedger(models.Model):
+    """Booked grid units of one location on one day; the row a booking locks."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    booked_units = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["location", "date"], name="one_ledger_per_location_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.date}: {self.booked_units}"
+
+
+class EventKind(models.TextChoices):
+    HELD = "held", _("held")
+    CONFIRMED = "confirmed", _("confirmed")
+    CANCELLED = "cancelled", _("cancelled")
+    MOVED = "moved", _("moved")
+    EXPIRED = "expired", _("expired")
+    NO_SHOW = "no_show", _("did not come")
+
+
+class AppointmentEvent(models.Model):
+    """Every state change of an appointment, with who and when."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    kind = models.CharField(_("what"), max_length=12, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("staff member"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("appointment event")
+        verbose_name_plural = _("appointment events")
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,101 @@
+"""E-mails about appointments, in the booking's language, sent after the transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from hamburg_service.appointments.models import Appointment
+from hamburg_service.catalog import hours
+
+logger = logging.getLogger(__name__)
+
+
+def ics_for(appointment: Appointment) -> bytes:
+    """A calendar entry (RFC 5545) for the appointment."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Hamburg Service//Termine//DE")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.reference}@hamburg-service")
+    event.add("dtstamp", dt.datetime.now(dt.UTC))
+    event.add("dtstart", appointment.start.astimezone(dt.UTC))
+    event.add("dtend", appointment.end.astimezone(dt.UTC))
+    services = ", ".join(s.name for s in appointment.services.all())
+    event.add("summary", f"Hamburg Service: {services}")
+    location = appointment.location
+    event.add(
+        "location", f"{location.name}, {location.street}, {location.postcode} {location.city}"
+    )
+    event.add("description", f"{appointment.reference}")
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def manage_url(token: str, language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse("appointments:manage", args=[token])
+
+
+def confirm_url(token: str, language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse("appointments:confirm", args=[token])
+
+
+def _send(appointment_id: int, template: str, **context: object) -> None:
+    appointment = (
+        Appointment.objects.select_related("location")
+        .prefetch_related("services")
+        .get(pk=appointment_id)
+    )
+    with translation.override(appointment.language):
+        body = render_to_string(
+            f"appointments/mail/{template}.txt",
+            {
+                "appointment": appointment,
+                "services": list(appointment.services.all()),
+                "start": appointment.start.astimezone(hours.BERLIN),
+                **context,
+            },
+        )
+        subject, _, text = body.strip().partition("\n")
+        message = EmailMessage(subject=subject.strip(), body=text.strip(), to=[appointment.email])
+        if template in {"booked", "confirmed", "moved"}:
+            message.attach(
+                f"termin-{appointment.reference}.ics", ics_for(appointment), "text/calendar"
+            )
+        message.send()
+    # The log names the booking, never the person.
+    logger.info("Sent %s mail for appointment %s", template, appointment.reference)
+
+
+def booking_mail_on_commit(
+    *, appointment: Appointment, manage_token: str, confirm_token: str | None
+) -> None:
+    language = appointment.language
+    template = "confirm" if confirm_token else "booked"
+    context = {"manage_url": manage_url(manage_token, language)}
+    if confirm_token:
+        context["confirm_url"] = confirm_url(confirm_token, language)
+    transaction.on_commit(lambda: _send(appointment.pk, template, **context))
+
+
+def confirmed_mail_on_commit(*, appointment: Appointment) -> None:
+    transaction.on_commit(lambda: _send(appointment.pk, "confirmed"))
+
+
+def cancelled_mail_on_commit(*, appointment: Appointment) -> None:
+    transaction.on_commit(lambda: _send(appointment.pk, "cancelled"))
+
+
+def moved_mail_on_commit(*, appointment: Appointment) -> None:
+    transaction.on_commit(lambda: _send(appointment.pk, "moved"))

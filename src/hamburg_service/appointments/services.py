@@ -1,0 +1,578 @@
+"""Every write to the appointment book: book, confirm, cancel, move, release expired holds.
+
+Concurrency: a booking locks the person (Booker row) and the location-day (DayLedger row) —
+on SQLite the immediate transaction already serialises writers — then checks the seats and
+writes them. The unique (counter, start) constraint on SeatClaim is the last line of defence:
+two appointments on one seat of one slot cannot both be written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hamburg_service.appointments import availability, notifications
+from hamburg_service.appointments.models import (
+    ACTIVE,
+    Appointment,
+    AppointmentEvent,
+    AppointmentService,
+    Booker,
+    Channel,
+    DayLedger,
+    EventKind,
+    SeatClaim,
+    Status,
+)
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Access, Location, Service
+from hamburg_service.errors import AppError, Conflict, InvalidInput, NotFound
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
+MAX_SERVICES = 5
+
+
+class TooMany(AppError):
+    status = 429
+    kind = "too-many"
+
+    def default_title(self) -> str:
+        return _("Too many requests.")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonInput:
+    name: str
+    email: str
+    phone: str = ""
+    language: str = "de"
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    appointment: Appointment
+    manage_token: str
+    confirm_token: str | None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def email_normalise(email: str) -> str:
+    """One person, one address: case and a '+tag' in the local part do not make a new one."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def _new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def _field_error(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, errors=[{"field": field, "message": message}])
+
+
+def check_services(*, location: Location, services: Sequence[Service]) -> None:
+    """The services can be booked together at `location`."""
+    if not services:
+        raise _field_error("services", _("Choose at least one service."))
+    if len(services) > MAX_SERVICES:
+        raise _field_error(
+            "services", _("At most %(n)d services fit in one visit.") % {"n": MAX_SERVICES}
+        )
+    if len({s.pk for s in services}) != len(services):
+        raise _field_error("services", _("A service is listed twice."))
+    for service in services:
+        if not service.is_active or service.access == Access.WALK_IN or not service.on_site:
+            raise _field_error(
+                "services",
+                _("%(name)s cannot be booked as an appointment.") % {"name": service.name},
+            )
+    offered = set(location.services.values_list("pk", flat=True))
+    missing = [s.name for s in services if s.pk not in offered]
+    if missing:
+        raise _field_error(
+            "services",
+            _("%(location)s does not offer: %(names)s.")
+            % {"location": location.name, "names": ", ".join(missing)},
+        )
+    if len(services) > 1:
+        ids = [s.pk for s in services]
+        pairs = set(
+            Service.combinable_with.through.objects.filter(
+                from_service_id__in=ids, to_service_id__in=ids
+            ).values_list("from_service_id", "to_service_id")
+        )
+        for i, a in enumerate(services):
+            for b in services[i + 1 :]:
+                if (a.pk, b.pk) not in pairs:
+                    raise _field_error(
+                        "services",
+                        _(
+                            "%(a)s and %(b)s cannot be handled in one visit. Please book them "
+                            "separately."
+                        )
+                        % {"a": a.name, "b": b.name},
+                    )
+
+
+def check_person(person: PersonInput) -> None:
+    errors = []
+    if not person.name.strip():
+        errors.append({"field": "name", "message": _("Please enter your name.")})
+    elif len(person.name) > 150:
+        errors.append({"field": "name", "message": _("The name is too long.")})
+    try:
+        validate_email(person.email.strip())
+    except ValidationError:
+        errors.append({"field": "email", "message": _("Please enter a valid e-mail address.")})
+    if len(person.phone) > 40:
+        errors.append({"field": "phone", "message": _("The phone number is too long.")})
+    if errors:
+        raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
+
+
+def _check_time(
+    *, start: dt.datetime, services: Sequence[Service], channel: str, now: dt.datetime
+) -> tuple[dt.date, int]:
+    if timezone.is_naive(start):
+        raise _field_error("start", _("Give the time with its time zone."))
+    local = start.astimezone(hours.BERLIN)
+    day = local.date()
+    size = availability.unit_minutes()
+    if (local.hour * 60 + local.minute) % size or local.second or local.microsecond:
+        raise _field_error("start", _("This is not a bookable start time."))
+    if start <= now:
+        raise _field_error("start", _("This time lies in the past."))
+    first, last = availability.booking_window(services, timezone.localdate(now))
+    if channel == Channel.STAFF:
+        first = min(first, timezone.localdate(now))
+    if not (first <= day <= last):
+        raise _field_error(
+            "start",
+            _("Appointments can be booked from %(first)s to %(last)s.")
+            % {"first": first.strftime("%d.%m.%Y"), "last": last.strftime("%d.%m.%Y")},
+        )
+    return day, availability.unit_of(start, day)
+
+
+def _lock_ledger(location: Location, day: dt.date) -> DayLedger:
+    DayLedger.objects.get_or_create(location=location, date=day)
+    return DayLedger.objects.select_for_update().get(location=location, date=day)
+
+
+def _release_expired_holds(location: Location, day: dt.date, now: dt.datetime) -> None:
+    """Free the seats of holds on this location-day that were never confirmed (lock held)."""
+    first = hours.local_datetime(day, 0)
+    last = hours.local_datetime(day + dt.timedelta(days=1), 0)
+    for appointment in Appointment.objects.filter(
+        location=location,
+        start__gte=first,
+        start__lt=last,
+        status=Status.HELD,
+        hold_expires_at__lte=now,
+    ):
+        _free_seats(appointment, Status.EXPIRED, EventKind.EXPIRED, by=None, note="")
+
+
+def _free_seats(appointment: Appointment, status: str, kind: str, *, by: Any, note: str) -> None:
+    day = appointment.start.astimezone(hours.BERLIN).date()
+    deleted, _by_model = SeatClaim.objects.filter(appointment=appointment).delete()
+    DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
+        booked_units=F("booked_units") - deleted
+    )
+    appointment.status = status
+    appointment.hold_expires_at = None
+    appointment.save(update_fields=["status", "hold_expires_at"])
+    AppointmentEvent.objects.create(appointment=appointment, kind=kind, actor=_staff(by), note=note)
+
+
+def _staff(by: Any) -> Any:
+    return by if getattr(by, "pk", None) else None
+
+
+def _take_seats(
+    *,
+    location: Location,
+    day: dt.date,
+    unit: int,
+    services: Sequence[Service],
+    channel: str,
+    exclude: Appointment | None = None,
+) -> tuple[int, int]:
+    """Under the ledger lock: a counter free for the visit, and its length in units."""
+    k = availability.units_for(services)
+    boards = availability.day_boards(
+        location_ids=[location.pk], start=day, end=day, services=services, channel=channel
+    )
+    if exclude is not None and boards:  # moving within the day: its own seats count as free
+        own = SeatClaim.objects.filter(appointment=exclude).values_list("counter_id", "start")
+        board = boards[0]
+        for counter_id, moment in own:
+            if counter_id in board.free:
+                board.free[counter_id] |= 1 << availability.unit_of(moment, day)
+        boards = [
+            availability.DayBoard(
+                board.location_id, day, board.free, board.units_left + exclude.units
+            )
+        ]
+    counter = boards[0].counter_for(unit, k) if boards else None
+    if counter is None:
+        raise Conflict(_("This time has just been taken. Please choose another one."))
+    return counter, k
+
+
+def appointment_book(
+    *,
+    location: Location,
+    services: Sequence[Service],
+    start: dt.datetime,
+    person: PersonInput,
+    channel: str = Channel.PUBLIC,
+    by: Any = None,
+    confirm_by_email: bool | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book a visit for `services` at `location` starting at `start` (Termin buchen).
+
+    Online bookings are held until confirmed by the link in the e-mail when
+    BOOKING_CONFIRM_BY_EMAIL is on; bookings by staff are confirmed at once. Raises InvalidInput
+    (422), Conflict (409, with the next free times) or TooMany (429); nothing is written then.
+    """
+    now = now or timezone.now()
+    services = list(services)
+    check_services(location=location, services=services)
+    check_person(person)
+    day, unit = _check_time(start=start, services=services, channel=channel, now=now)
+    if confirm_by_email is None:
+        confirm_by_email = channel == Channel.PUBLIC and settings.BOOKING_CONFIRM_BY_EMAIL
+    email_key = email_normalise(person.email)
+    manage_token = secrets.token_urlsafe(24)
+    confirm_token = secrets.token_urlsafe(24) if confirm_by_email else None
+    try:
+        with transaction.atomic():
+            Booker.objects.get_or_create(email_normalised=email_key)
+            Booker.objects.select_for_update().get(email_normalised=email_key)
+            _check_person_limits(email_key=email_key, services=services, now=now, channel=channel)
+            _lock_ledger(location, day)
+            _release_expired_holds(location, day, now)
+            counter, k = _take_seats(
+                location=location, day=day, unit=unit, services=services, channel=channel
+            )
+            appointment = _create(
+                location=location,
+                counter_id=counter,
+                day=day,
+                unit=unit,
+                k=k,
+                services=services,
+                person=person,
+                email_key=email_key,
+                channel=channel,
+                manage_token=manage_token,
+                confirm_token=confirm_token,
+                now=now,
+            )
+            AppointmentEvent.objects.create(
+                appointment=appointment,
+                kind=EventKind.HELD if confirm_token else EventKind.CONFIRMED,
+                actor=_staff(by),
+            )
+            notifications.booking_mail_on_commit(
+                appointment=appointment, manage_token=manage_token, confirm_token=confirm_token
+            )
+    except Conflict as conflict:
+        conflict.extra["next_free_times"] = [
+            {"location": loc_slug, "start": moment.isoformat()}
+            for loc_slug, moment in next_free_times(
+                location=location, services=services, after=start
+            )
+        ]
+        raise
+    return Booking(appointment, manage_token, confirm_token)
+
+
+def next_free_times(
+    *, location: Location, services: Sequence[Service], after: dt.datetime, limit: int = 5
+) -> list[tuple[str, dt.datetime]]:
+    day = after.astimezone(hours.BERLIN).date()
+    _, last = availability.booking_window(services, timezone.localdate())
+    found = availability.free_times(
+        locations=[location], services=services, start=day, end=last, limit=limit
+    )
+    return [(location.slug, f.start) for f in found]
+
+
+def _check_person_limits(
+    *, email_key: str, services: Sequence[Service], now: dt.datetime, channel: str
+) -> None:
+    active = (
+        AppointmentService.objects.filter(
+            appointment__email_normalised=email_key,
+            appointment__status__in=ACTIVE,
+            appointment__end__gt=now,
+            service__in=services,
+        )
+        .select_related("service", "appointment")
+        .first()
+    )
+    if active is not None and settings.MAX_ACTIVE_PER_PERSON_AND_SERVICE <= 1:
+        raise Conflict(
+            _(
+                "You already have an appointment for %(service)s on %(date)s. Please move or "
+                "cancel that one instead."
+            )
+            % {
+                "service": active.service.name,
+                "date": active.appointment.start.astimezone(hours.BERLIN).strftime("%d.%m.%Y"),
+            },
+            title=_("You already have an appointment for this service."),
+        )
+    if channel == Channel.PUBLIC:
+        recent = Appointment.objects.filter(
+            email_normalised=email_key, created_at__gte=now - dt.timedelta(days=30)
+        ).count()
+        if recent >= settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS:
+            raise TooMany(
+                _(
+                    "This e-mail address has booked too many appointments recently. Please call "
+                    "115 if you need another one."
+                )
+            )
+
+
+def _create(
+    *,
+    location: Location,
+    counter_id: int,
+    day: dt.date,
+    unit: int,
+    k: int,
+    services: Sequence[Service],
+    person: PersonInput,
+    email_key: str,
+    channel: str,
+    manage_token: str,
+    confirm_token: str | None,
+    now: dt.datetime,
+) -> Appointment:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    reference=_new_reference(),
+                    location=location,
+                    counter_id=counter_id,
+                    start=availability.unit_start(day, unit),
+                    end=availability.unit_start(day, unit + k),
+                    units=k,
+                    status=Status.HELD if confirm_token else Status.CONFIRMED,
+                    channel=channel,
+                    name=person.name.strip(),
+                    email=person.email.strip(),
+                    email_normalised=email_key,
+                    phone=person.phone.strip(),
+                    language=person.language if person.language in ("de", "en") else "de",
+                    manage_token_hash=token_hash(manage_token),
+                    confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
+                    hold_expires_at=(
+                        now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+                        if confirm_token
+                        else None
+                    ),
+                )
+            break
+        except IntegrityError:  # a reference collision: draw again
+            continue
+    else:  # pragma: no cover - 32^8 references
+        raise Conflict(_("Please try again."))
+    AppointmentService.objects.bulk_create(
+        AppointmentService(appointment=appointment, service=s, position=i)
+        for i, s in enumerate(services)
+    )
+    try:
+        with transaction.atomic():
+            SeatClaim.objects.bulk_create(
+                SeatClaim(
+                    counter_id=counter_id,
+                    location=location,
+                    appointment=appointment,
+                    start=availability.unit_start(day, unit + i),
+                )
+                for i in range(k)
+            )
+    except IntegrityError as error:
+        raise Conflict(_("This time has just been taken. Please choose another one.")) from error
+    DayLedger.objects.filter(location=location, date=day).update(booked_units=F("booked_units") + k)
+    return appointment
+
+
+def appointment_by_token(*, token: str) -> Appointment:
+    appointment = (
+        Appointment.objects.select_related("location", "location__district")
+        .filter(manage_token_hash=token_hash(token))
+        .first()
+    )
+    if appointment is None:
+        raise NotFound(_("This link is not valid. Please check that you copied all of it."))
+    return appointment
+
+
+def appointment_confirm(*, token: str, now: dt.datetime | None = None) -> Appointment:
+    """Confirm a held booking from the link in the e-mail (idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .filter(confirm_token_hash=token_hash(token))
+            .first()
+        )
+        if appointment is None or not token:
+            raise NotFound(_("This confirmation link is not valid."))
+        if appointment.status == Status.CONFIRMED:
+            return appointment
+        if appointment.status != Status.HELD or (
+            appointment.hold_expires_at is not None and appointment.hold_expires_at <= now
+        ):
+            raise Conflict(
+                _(
+                    "This booking was not confirmed in time and has been released. Please book "
+                    "again."
+                ),
+                title=_("The confirmation link has expired."),
+            )
+        appointment.status = Status.CONFIRMED
+        appointment.hold_expires_at = None
+        appointment.save(update_fields=["status", "hold_expires_at"])
+        AppointmentEvent.objects.create(appointment=appointment, kind=EventKind.CONFIRMED)
+        notifications.confirmed_mail_on_commit(appointment=appointment)
+    return appointment
+
+
+def appointment_cancel(
+    *, appointment: Appointment, by: Any = None, reason: str = ""
+) -> Appointment:
+    """Cancel and free the seats at once (Termin absagen)."""
+    with transaction.atomic():
+        day = appointment.start.astimezone(hours.BERLIN).date()
+        _lock_ledger(appointment.location, day)
+        appointment.refresh_from_db()
+        if appointment.status not in ACTIVE:
+            raise Conflict(_("This appointment is no longer active."))
+        if appointment.end <= timezone.now():
+            raise Conflict(_("This appointment has already taken place."))
+        _free_seats(appointment, Status.CANCELLED, EventKind.CANCELLED, by=by, note=reason[:300])
+        notifications.cancelled_mail_on_commit(appointment=appointment)
+    return appointment
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    by: Any = None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Move to another time at the same location; the name on it never changes."""
+    now = now or timezone.now()
+    services = list(appointment.services.order_by("appointmentservice__position"))
+    location = appointment.location
+    channel = Channel.STAFF if _staff(by) else appointment.channel
+    new_day, unit = _check_time(start=start, services=services, channel=channel, now=now)
+    old_day = appointment.start.astimezone(hours.BERLIN).date()
+    try:
+        with transaction.atomic():
+            for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
+                _lock_ledger(location, day)
+            appointment.refresh_from_db()
+            if appointment.status not in ACTIVE:
+                raise Conflict(_("This appointment is no longer active."))
+            counter, k = _take_seats(
+                location=location,
+                day=new_day,
+                unit=unit,
+                services=services,
+                channel=channel,
+                exclude=appointment if new_day == old_day else None,
+            )
+            deleted, _by_model = SeatClaim.objects.filter(appointment=appointment).delete()
+            DayLedger.objects.filter(location=location, date=old_day).update(
+                booked_units=F("booked_units") - deleted
+            )
+            old_start = appointment.start
+            appointment.counter_id = counter
+            appointment.start = availability.unit_start(new_day, unit)
+            appointment.end = availability.unit_start(new_day, unit + k)
+            appointment.units = k
+            appointment.save(update_fields=["counter", "start", "end", "units"])
+            try:
+                with transaction.atomic():
+                    SeatClaim.objects.bulk_create(
+                        SeatClaim(
+                            counter_id=counter,
+                            location=location,
+                            appointment=appointment,
+                            start=availability.unit_start(new_day, unit + i),
+                        )
+                        for i in range(k)
+                    )
+            except IntegrityError as error:
+                raise Conflict(
+                    _("This time has just been taken. Please choose another one.")
+                ) from error
+            DayLedger.objects.filter(location=location, date=new_day).update(
+                booked_units=F("booked_units") + k
+            )
+            note = (
+                f"{old_start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M} → "
+                f"{appointment.start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M}"
+            )
+            if reason:
+                note = f"{note}: {reason}"
+            AppointmentEvent.objects.create(
+                appointment=appointment, kind=EventKind.MOVED, actor=_staff(by), note=note[:300]
+            )
+            notifications.moved_mail_on_commit(appointment=appointment)
+    except Conflict as conflict:
+        conflict.extra["next_free_times"] = [
+            {"location": slug, "start": moment.isoformat()}
+            for slug, moment in next_free_times(location=location, services=services, after=start)
+        ]
+        raise
+    return appointment
+
+
+def holds_release_expired(*, now: dt.datetime | None = None) -> int:
+    """Release every hold not confirmed in time (run regularly by the worker)."""
+    now = now or timezone.now()
+    released = 0
+    pending = Appointment.objects.filter(status=Status.HELD, hold_expires_at__lte=now).values_list(
+        "pk", "location_id", "start"
+    )
+    for pk, _location_id, start in list(pending):
+        with transaction.atomic():
+            appointment = Appointment.objects.select_related("location").get(pk=pk)
+            _lock_ledger(appointment.location, start.astimezone(hours.BERLIN).date())
+            appointment.refresh_from_db()
+            if (
+                appointment.status == Status.HELD
+                and appointment.hold_expires_at
+                and appointment.hold_expires_at <= now
+            ):
+                _free_seats(appointment, Status.EXPIRED, EventKind.EXPIRED, by=None, note="")
+                released += 1
+    return released

@@ -1,0 +1,286 @@
+"""Public booking pages: find a time, book it, confirm, move or cancel without an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hamburg_service.appointments import availability, notifications, services
+from hamburg_service.appointments.forms import TIMES_OF_DAY, PersonForm, SearchForm
+from hamburg_service.appointments.models import Appointment
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Location, Service
+from hamburg_service.errors import AppError, Conflict, InvalidInput
+
+MAX_SHOWN = 30
+
+
+def locations_offering(services_: Sequence[Service]) -> list[Location]:
+    qs = Location.objects.filter(is_active=True)
+    for service in services_:
+        qs = qs.filter(services=service)
+    return list(qs.distinct().order_by("name_de"))
+
+
+def _grouped(
+    found: list[availability.FreeTime], places: dict[int, Location]
+) -> list[tuple[dt.date, list[dict[str, Any]]]]:
+    by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
+    for item in found:
+        local = item.start.astimezone(hours.BERLIN)
+        by_day[local.date()].append({"start": local, "location": places[item.location_id]})
+    return sorted(by_day.items())
+
+
+def _book_url(location: Location, services_: Sequence[Service], start: dt.datetime) -> str:
+    query = urlencode(
+        [
+            ("location", location.slug),
+            *[("services", s.slug) for s in services_],
+            ("start", start.isoformat()),
+        ]
+    )
+    return f"{reverse('appointments:book')}?{query}"
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results: list[tuple[dt.date, list[dict[str, Any]]]] = []
+    searched = False
+    if form.is_bound and form.is_valid():
+        searched = True
+        chosen = list(form.cleaned_data["services"])
+        place = form.cleaned_data["location"]
+        places = [place] if place else locations_offering(chosen)
+        today = timezone.localdate()
+        first, last = availability.booking_window(chosen, today)
+        start = max(first, form.cleaned_data["after"] or first)
+        earliest, latest = TIMES_OF_DAY[form.cleaned_data["time_of_day"] or ""]
+        found = availability.free_times(
+            locations=places,
+            services=chosen,
+            start=start,
+            end=last,
+            earliest_time=earliest,
+            latest_time=latest,
+            limit=MAX_SHOWN,
+        )
+        by_pk = {loc.pk: loc for loc in places}
+        results = _grouped(found, by_pk)
+        for _day, items in results:
+            for item in items:
+                item["url"] = _book_url(item["location"], chosen, item["start"])
+    return render(
+        request,
+        "appointments/search.html",
+        {"form": form, "results": results, "searched": searched},
+    )
+
+
+def _booking_request(request: HttpRequest) -> tuple[Location, list[Service], dt.datetime]:
+    """The location, services and time a booking page is about, from its query string."""
+    params = request.GET
+    location = Location.objects.filter(slug=params.get("location", ""), is_active=True).first()
+    slugs = params.getlist("services")
+    chosen = list(Service.objects.filter(slug__in=slugs, is_active=True))
+    chosen.sort(key=lambda s: slugs.index(s.slug))
+    start = parse_datetime(params.get("start", "") or "")
+    if location is None or not chosen or len(chosen) != len(set(slugs)) or start is None:
+        raise Http404(_("This booking link is incomplete. Please search for a time again."))
+    return location, chosen, start
+
+
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest) -> HttpResponse:
+    location, chosen, start = _booking_request(request)
+    form = PersonForm(request.POST or None)
+    problem: AppError | None = None
+    alternatives: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.appointment_book(
+                location=location,
+                services=chosen,
+                start=start,
+                person=services.PersonInput(
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    phone=form.cleaned_data["phone"],
+                    language=get_language() or "de",
+                ),
+            )
+        except InvalidInput as error:
+            for item in error.errors:
+                form.add_error(
+                    item["field"] if item["field"] in form.fields else None, item["message"]
+                )
+            problem = error
+        except AppError as error:
+            problem = error
+            if isinstance(error, Conflict):
+                for item in error.extra.get("next_free_times", []):
+                    moment = dt.datetime.fromisoformat(item["start"]).astimezone(hours.BERLIN)
+                    alternatives.append(
+                        {"start": moment, "url": _book_url(location, chosen, moment)}
+                    )
+        else:
+            if booking.confirm_token:
+                messages.success(
+                    request,
+                    _(
+                        "Almost done: we have sent you an e-mail. Please confirm the appointment with "
+                        "the link in it within %(minutes)d minutes."
+                    )
+                    % {"minutes": _hold_minutes()},
+                )
+            else:
+                messages.success(request, _("Your appointment is booked."))
+            return redirect("appointments:manage", token=booking.manage_token)
+    status = 200
+    if request.method == "POST":
+        status = problem.status if problem is not None else 422
+    return render(
+        request,
+        "appointments/book.html",
+        {
+            "form": form,
+            "location": location,
+            "services": chosen,
+            "start": start.astimezone(hours.BERLIN),
+            "end": (
+                start
+                + dt.timedelta(minutes=availability.units_for(chosen) * availability.unit_minutes())
+            ).astimezone(hours.BERLIN),
+            "problem": problem,
+            "alternatives": alternatives,
+        },
+        status=status,
+    )
+
+
+def _hold_minutes() -> int:
+    from django.conf import settings
+
+    return int(settings.BOOKING_HOLD_MINUTES)
+
+
+def _appointment(token: str) -> Appointment:
+    try:
+        return services.appointment_by_token(token=token)
+    except AppError as error:
+        raise Http404(error.detail) from error
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """A button, not a GET side effect: mail scanners open links, they do not press buttons."""
+    if request.method == "POST":
+        try:
+            appointment = services.appointment_confirm(token=token)
+        except AppError as error:
+            return render(
+                request, "appointments/problem.html", {"problem": error}, status=error.status
+            )
+        messages.success(request, _("Thank you, your appointment is confirmed."))
+        return render(request, "appointments/confirmed.html", {"appointment": appointment})
+    return render(request, "appointments/confirm.html", {"token": token})
+
+
+def _qr_svg(text: str) -> str:
+    qr = segno.make(text, error="m")
+    svg: str = qr.svg_inline(scale=4, dark="#1b1b1b", light="#ffffff", omitsize=False)
+    return svg
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _appointment(token)
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        try:
+            services.appointment_cancel(appointment=appointment, reason=_("cancelled online"))
+        except AppError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request, _("Your appointment is cancelled. The time is free for others again.")
+            )
+        return redirect("appointments:manage", token=token)
+    chosen = list(appointment.services.order_by("appointmentservice__position"))
+    return render(
+        request,
+        "appointments/manage.html",
+        {
+            "appointment": appointment,
+            "services": chosen,
+            "start": appointment.start.astimezone(hours.BERLIN),
+            "end": appointment.end.astimezone(hours.BERLIN),
+            "qr": mark_safe(_qr_svg(appointment.reference)),  # noqa: S308 - segno's own SVG
+            "token": token,
+            "past": appointment.end <= timezone.now(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def move(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _appointment(token)
+    if not appointment.is_active:
+        return redirect("appointments:manage", token=token)
+    chosen = list(appointment.services.order_by("appointmentservice__position"))
+    problem: AppError | None = None
+    if request.method == "POST":
+        start = parse_datetime(request.POST.get("start", "") or "")
+        try:
+            if start is None:
+                raise InvalidInput(_("Choose a new time."))
+            services.appointment_move(appointment=appointment, start=start)
+        except AppError as error:
+            problem = error
+        else:
+            messages.success(request, _("Your appointment has been moved."))
+            return redirect("appointments:manage", token=token)
+    today = timezone.localdate()
+    _first, last = availability.booking_window(chosen, today)
+    found = availability.free_times(
+        locations=[appointment.location],
+        services=chosen,
+        start=max(_first, today),
+        end=last,
+        limit=MAX_SHOWN,
+    )
+    return render(
+        request,
+        "appointments/move.html",
+        {
+            "appointment": appointment,
+            "start": appointment.start.astimezone(hours.BERLIN),
+            "results": _grouped(found, {appointment.location_id: appointment.location}),
+            "problem": problem,
+            "token": token,
+        },
+        status=problem.status if problem else 200,
+    )
+
+
+@require_GET
+def calendar(request: HttpRequest, token: str) -> HttpResponse:
+    appointment = _appointment(token)
+    response = HttpResponse(notifications.ics_for(appointment), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="termin-{appointment.reference}.ics"'
+    return response

@@ -1,0 +1,285 @@
+"""Booking, confirming, cancelling and moving appointments through the service layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+
+from hamburg_service.appointments import availability, services
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    DayLedger,
+    SeatClaim,
+    Status,
+)
+from hamburg_service.catalog.models import Closure
+from hamburg_service.errors import Conflict, InvalidInput
+
+from .conftest import DAY, NOW, at, person
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def book(city, start, n=1, svc=None, **kwargs):
+    return services.appointment_book(
+        location=kwargs.pop("location", city.location),
+        services=svc or [city.anmeldung],
+        start=start,
+        person=kwargs.pop("who", person(n)),
+        **kwargs,
+    )
+
+
+def ledger_matches_seats(location, day=DAY):
+    ledger = DayLedger.objects.filter(location=location, date=day).first()
+    booked = ledger.booked_units if ledger else 0
+    return booked == availability.booked_units_by_day(location.pk, day, day).get(day, 0)
+
+
+def test_earliest_free_times_start_at_the_first_bookable_day(city):
+    found = availability.free_times(
+        locations=[city.location, city.other],
+        services=[city.anmeldung],
+        start=dt.date(2030, 1, 8),
+        end=dt.date(2030, 1, 31),
+        limit=5,
+    )
+    assert [f.start for f in found][:2] == [at(8, day=dt.date(2030, 1, 8))] * 2
+    assert {f.location_id for f in found[:2]} == {city.location.pk, city.other.pk}
+    first = next(f for f in found if f.location_id == city.location.pk)
+    assert first.counters == 2
+    assert first.end - first.start == dt.timedelta(minutes=20)
+
+
+def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
+    city, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(city, at(9))
+    appointment = booking.appointment
+    assert appointment.status == Status.CONFIRMED
+    assert appointment.start == at(9)
+    assert appointment.end == at(9, 20)
+    assert len(appointment.reference) == 8
+    assert SeatClaim.objects.filter(appointment=appointment).count() == 2
+    assert ledger_matches_seats(city.location)
+    assert list(AppointmentEvent.objects.values_list("kind", flat=True)) == ["confirmed"]
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["person1@example.org"]
+    assert appointment.reference in message.body
+    assert booking.manage_token in message.body
+    assert message.attachments[0][2] == "text/calendar"
+    ics = message.attachments[0][1]
+    assert "DTSTART:20300114T080000Z" in (ics.decode() if isinstance(ics, bytes) else ics)
+
+
+def test_two_counters_give_two_seats_and_the_third_gets_409_with_next_times(city):
+    book(city, at(9), 1)
+    book(city, at(9), 2)
+    with pytest.raises(Conflict) as caught:
+        book(city, at(9), 3)
+    assert caught.value.status == 409
+    next_times = caught.value.extra["next_free_times"]
+    assert next_times
+    assert next_times[0]["location"] == "centre"
+    assert Appointment.objects.count() == 2
+    assert ledger_matches_seats(city.location)
+
+
+def test_overlapping_visits_are_refused_but_touching_ones_fit(city):
+    book(city, at(9), 1)
+    book(city, at(9), 2)
+    with pytest.raises(Conflict):
+        book(city, at(9, 10), 3)  # both counters busy until 9:20
+    book(city, at(9, 20), 4)
+    assert SeatClaim.objects.count() == 6
+
+
+def test_several_services_add_up_and_must_be_combinable(city):
+    both = book(city, at(10), svc=[city.anmeldung, city.passport]).appointment
+    assert both.units == 4  # 15 + 20 minutes on a 10-minute grid
+    city.passport.combinable_with.clear()
+    with pytest.raises(InvalidInput) as caught:
+        book(city, at(11), 2, svc=[city.anmeldung, city.passport])
+    assert caught.value.errors[0]["field"] == "services"
+
+
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        (at(9, day=dt.date(2030, 1, 6)), "past"),
+        (at(9, 5), "grid"),
+        (at(9, day=dt.date(2031, 1, 13)), "window"),
+        (dt.datetime(2030, 1, 14, 9, 0), "naive"),
+    ],
+)
+def test_bad_times_are_refused_naming_the_start(city, start, why):
+    with pytest.raises(InvalidInput) as caught:
+        book(city, start)
+    assert caught.value.errors[0]["field"] == "start", why
+    assert not Appointment.objects.exists()
+
+
+def test_a_closed_time_is_not_bookable(city):
+    assert not availability.free_times(
+        locations=[city.location],
+        services=[city.anmeldung],
+        start=DAY,
+        end=DAY,
+        earliest_time=dt.time(13),
+        limit=5,
+    )
+    with pytest.raises(Conflict):
+        book(city, at(12))  # closes at 12
+    Closure.objects.create(location=city.location, start_date=DAY, end_date=DAY)
+    with pytest.raises(Conflict):
+        book(city, at(9))
+
+
+def test_services_the_location_cannot_serve_are_refused(city):
+    with pytest.raises(InvalidInput):
+        book(city, at(9), svc=[city.permit])
+    city.anmeldung.access = "walk_in"
+    city.anmeldung.save()
+    with pytest.raises(InvalidInput):
+        book(city, at(9))
+
+
+def test_bad_person_details_name_the_fields(city):
+    with pytest.raises(InvalidInput) as caught:
+        book(city, at(9), who=person(1, name=" ", email="not-an-address"))
+    assert {e["field"] for e in caught.value.errors} == {"name", "email"}
+
+
+def test_one_active_appointment_per_person_and_service(city):
+    book(city, at(9), who=person(1, email="Anna@Example.org"))
+    with pytest.raises(Conflict):
+        book(city, at(10), who=person(1, email="anna+second@example.org"))
+    with pytest.raises(Conflict):
+        book(city, at(10), location=city.other, who=person(1, email="anna@example.org"))
+    # Another service is fine.
+    book(city, at(10), svc=[city.passport], who=person(1, email="anna@example.org"))
+
+
+def test_too_many_bookings_per_email_are_refused(city, settings):
+    settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS = 2
+    first = book(city, at(9), who=person(1, email="busy@example.org")).appointment
+    services.appointment_cancel(appointment=first)
+    book(city, at(10), who=person(1, email="busy@example.org"))
+    with pytest.raises(services.TooMany):
+        book(city, at(11), svc=[city.passport], who=person(1, email="busy@example.org"))
+
+
+def test_online_bookings_keep_a_share_for_walk_ins_and_staff(city, settings):
+    settings.WALK_IN_SHARE = 0.25
+    settings.STAFF_SHARE = 0.25
+    # 2 counters × 24 units = 48; online may fill half: 24 units = 12 two-unit visits.
+    starts = [at(8 + (i * 20) // 60, (i * 20) % 60) for i in range(12)]
+    for i, start in enumerate(starts):
+        book(city, start, i + 1)
+    with pytest.raises(Conflict):
+        book(city, at(11, 20), 99)
+    staff = book(city, at(11, 20), 100, channel="staff").appointment
+    assert staff.status == Status.CONFIRMED
+    assert ledger_matches_seats(city.location)
+
+
+def test_hold_is_confirmed_by_the_link_and_released_when_not(
+    city, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    with django_capture_on_commit_callbacks(execute=True):
+        held = book(city, at(9))
+    assert held.appointment.status == Status.HELD
+    assert held.confirm_token in mail.outbox[0].body
+    confirmed = services.appointment_confirm(token=held.confirm_token)
+    assert confirmed.status == Status.CONFIRMED
+    assert services.appointment_confirm(token=held.confirm_token).status == Status.CONFIRMED
+
+    late = book(city, at(10), 2)
+    with time_machine.travel(NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)):
+        with pytest.raises(Conflict):
+            services.appointment_confirm(token=late.confirm_token)
+        assert services.holds_release_expired() == 1
+    late.appointment.refresh_from_db()
+    assert late.appointment.status == Status.EXPIRED
+    assert not SeatClaim.objects.filter(appointment=late.appointment).exists()
+    assert ledger_matches_seats(city.location)
+
+
+def test_forged_tokens_find_nothing(city):
+    book(city, at(9))
+    with pytest.raises(services.NotFound):
+        services.appointment_confirm(token="forged")
+    with pytest.raises(services.NotFound):
+        services.appointment_by_token(token="forged")
+
+
+def test_cancel_frees_the_seat_at_once(city):
+    booking = book(city, at(9))
+    book(city, at(9), 2)
+    services.appointment_cancel(appointment=booking.appointment, reason="verhindert")
+    assert booking.appointment.status == Status.CANCELLED
+    assert ledger_matches_seats(city.location)
+    book(city, at(9), 3)  # the seat is free again
+    with pytest.raises(Conflict):
+        services.appointment_cancel(appointment=booking.appointment)
+    assert "cancelled" in AppointmentEvent.objects.filter(
+        appointment=booking.appointment
+    ).values_list("kind", flat=True)
+
+
+def test_move_to_a_later_time_and_by_ten_minutes_over_its_own_seats(city):
+    appointment = book(city, at(9)).appointment
+    services.appointment_move(appointment=appointment, start=at(9, 10))
+    assert appointment.start == at(9, 10)
+    assert SeatClaim.objects.filter(appointment=appointment).count() == 2
+    services.appointment_move(appointment=appointment, start=at(10, day=DAY + dt.timedelta(days=1)))
+    assert appointment.start == at(10, day=DAY + dt.timedelta(days=1))
+    assert ledger_matches_seats(city.location)
+    assert ledger_matches_seats(city.location, DAY + dt.timedelta(days=1))
+    assert appointment.name == "Person 1"
+
+
+def test_move_into_a_full_time_changes_nothing(city):
+    mine = book(city, at(9)).appointment
+    book(city, at(10), 2)
+    book(city, at(10), 3)
+    with pytest.raises(Conflict):
+        services.appointment_move(appointment=mine, start=at(10))
+    mine.refresh_from_db()
+    assert mine.start == at(9)
+    assert SeatClaim.objects.filter(appointment=mine).count() == 2
+    assert ledger_matches_seats(city.location)
+
+
+def test_times_after_the_spring_dst_switch_are_right(city):
+    monday = dt.date(2030, 4, 1)  # the clocks went forward on Sunday 31 March
+    with time_machine.travel(dt.datetime(2030, 3, 25, 9, tzinfo=dt.UTC), tick=False):
+        found = availability.free_times(
+            locations=[city.location],
+            services=[city.anmeldung],
+            start=dt.date(2030, 3, 29),
+            end=monday,
+            limit=1,
+        )
+        assert found[0].start.astimezone(dt.UTC) == dt.datetime(2030, 3, 29, 7, tzinfo=dt.UTC)
+        found = availability.free_times(
+            locations=[city.location],
+            services=[city.anmeldung],
+            start=monday,
+            end=monday,
+            limit=1,
+        )
+        assert found[0].start.astimezone(dt.UTC) == dt.datetime(2030, 4, 1, 6, tzinfo=dt.UTC)
+        appointment = book(city, found[0].start).appointment
+    assert appointment.start.astimezone(dt.UTC).hour == 6
