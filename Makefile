@@ -26,12 +26,18 @@ run: install
 	@echo ""
 	@echo "Hamburg Service is starting on http://$(HOST):$(PORT)/"
 	@echo "  Public site:  http://$(HOST):$(PORT)/          (English: http://$(HOST):$(PORT)/en/)"
+	@echo "  Book:         http://$(HOST):$(PORT)/appointments/   (e-mails: console and var/mail/)"
 	@echo "  Staff area:   http://$(HOST):$(PORT)/staff/"
 	@echo "  Admin:        http://$(HOST):$(PORT)/admin/"
 	@echo "  API docs:     http://$(HOST):$(PORT)/api/docs   (OpenAPI: /api/v1/openapi.json)"
 	@echo "  Demo logins (password hamburg-demo): front-desk, clerk, caseworker-registration,"
 	@echo "    caseworker-immigration, location-lead, manager, administrator"
 	@echo ""
+	@# The background worker (e-mails) and the sweeper (expired holds) run beside the server
+	@# and stop with it.
+	DEBUG=true $(BIN)/python manage.py db_worker --no-reload -v0 & worker=$$!; \
+	DEBUG=true $(BIN)/python manage.py appointments_sweep --every 30 & sweeper=$$!; \
+	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

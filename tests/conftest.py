@@ -44,3 +44,10 @@ def client_as(make_staff: Callable[..., User]) -> Callable[..., Client]:
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_immediately(settings) -> None:
+    """Background tasks run in the test's own thread, at the moment they are enqueued (after
+    commit). Tests of the database queue itself switch back to the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

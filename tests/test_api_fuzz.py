@@ -1,5 +1,6 @@
-"""Property-based checks of the whole public API against its own OpenAPI schema (schemathesis):
-whatever a client sends, the answer is never a 5xx and always matches the documented schema."""
+"""Property-based checks of the whole API against its own OpenAPI schema (schemathesis):
+whatever a client sends, the answer is never a 5xx and always matches the documented schema.
+GETs only: writes are covered by their own tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from hamburg_service.catalog.demo import demo_city_load
 from hamburg_service.wsgi import application
@@ -41,4 +43,8 @@ def keep_test_connection_open():
     database=None,
 )
 def test_public_api_never_fails_and_matches_its_schema(case):
-    case.call_and_validate(headers={"Host": "localhost"})
+    # A well-formed request naming a service that does not exist is rightly a 422, so schema
+    # validity alone does not promise a 2xx here.
+    case.call_and_validate(
+        headers={"Host": "localhost"}, excluded_checks=[positive_data_acceptance]
+    )

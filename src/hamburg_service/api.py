@@ -14,6 +14,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
 
 from hamburg_service.accounts.api import router as accounts_router
+from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
 from hamburg_service.errors import AppError, Forbidden, InvalidInput, NotFound
 
@@ -39,7 +40,8 @@ api = HamburgAPI(
     title="Hamburg Service API",
     version="1",
     description=(
-        "Service catalogue, locations and opening hours of Hamburg Service. Texts come in the "
+        "Service catalogue, locations, opening hours and appointments of Hamburg Service. "
+        "Texts come in the "
         "language of the Accept-Language header (German by default, English). Errors are RFC "
         "9457 problem details (application/problem+json)."
     ),
@@ -48,6 +50,7 @@ api = HamburgAPI(
 )
 api.add_router("", catalog_router)
 api.add_router("", accounts_router)
+api.add_router("", appointments_router)
 
 
 def problem(

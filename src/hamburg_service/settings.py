@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "hamburg_service.catalog",
     "hamburg_service.accounts",
     "hamburg_service.feedback",
@@ -220,6 +222,15 @@ SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Catalogue limits.
 OPENING_HOURS_MAX_DAYS = int(os.environ.get("OPENING_HOURS_MAX_DAYS", "400"))
+
+# Background work: Django's Tasks API (django-tasks backport) with a database-backed queue; a
+# worker process runs `manage.py db_worker` (docs/deploy.md).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+TASK_RETRY_LIMIT = int(os.environ.get("TASK_RETRY_LIMIT", "5"))
 
 # Appointments (docs/configuration.md).
 APPOINTMENT_SLOT_MINUTES = int(os.environ.get("APPOINTMENT_SLOT_MINUTES", "10"))

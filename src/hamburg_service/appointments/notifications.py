@@ -51,7 +51,7 @@ def confirm_url(token: str, language: str) -> str:
         return settings.SITE_URL + reverse("appointments:confirm", args=[token])
 
 
-def _send(appointment_id: int, template: str, **context: object) -> None:
+def send_now(appointment_id: int, template: str, **context: object) -> None:
     appointment = (
         Appointment.objects.select_related("location")
         .prefetch_related("services")
@@ -78,24 +78,32 @@ def _send(appointment_id: int, template: str, **context: object) -> None:
     logger.info("Sent %s mail for appointment %s", template, appointment.reference)
 
 
+def _enqueue_on_commit(appointment: Appointment, template: str, **context: str) -> None:
+    from hamburg_service.appointments.tasks import send_appointment_mail
+
+    pk = appointment.pk
+    transaction.on_commit(
+        lambda: send_appointment_mail.enqueue(appointment_id=pk, template=template, context=context)
+    )
+
+
 def booking_mail_on_commit(
     *, appointment: Appointment, manage_token: str, confirm_token: str | None
 ) -> None:
     language = appointment.language
-    template = "confirm" if confirm_token else "booked"
     context = {"manage_url": manage_url(manage_token, language)}
     if confirm_token:
         context["confirm_url"] = confirm_url(confirm_token, language)
-    transaction.on_commit(lambda: _send(appointment.pk, template, **context))
+    _enqueue_on_commit(appointment, "confirm" if confirm_token else "booked", **context)
 
 
 def confirmed_mail_on_commit(*, appointment: Appointment) -> None:
-    transaction.on_commit(lambda: _send(appointment.pk, "confirmed"))
+    _enqueue_on_commit(appointment, "confirmed")
 
 
 def cancelled_mail_on_commit(*, appointment: Appointment) -> None:
-    transaction.on_commit(lambda: _send(appointment.pk, "cancelled"))
+    _enqueue_on_commit(appointment, "cancelled")
 
 
 def moved_mail_on_commit(*, appointment: Appointment) -> None:
-    transaction.on_commit(lambda: _send(appointment.pk, "moved"))
+    _enqueue_on_commit(appointment, "moved")

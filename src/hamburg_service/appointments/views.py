@@ -144,8 +144,8 @@ def book(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _(
-                        "Almost done: we have sent you an e-mail. Please confirm the appointment with "
-                        "the link in it within %(minutes)d minutes."
+                        "Almost done: we have sent you an e-mail. Please confirm the appointment "
+                        "with the link in it within %(minutes)d minutes."
                     )
                     % {"minutes": _hold_minutes()},
                 )

@@ -1,0 +1,212 @@
+"""Appointments API: free times, booking, and the resident's own booking by its token."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from hamburg_service.api_schemas import answers
+from hamburg_service.appointments import availability, services
+from hamburg_service.appointments.models import Appointment
+from hamburg_service.appointments.views import locations_offering
+from hamburg_service.catalog.models import Location, Service
+from hamburg_service.errors import InvalidInput
+
+router = Router(tags=["appointments"])
+
+
+class FreeTimeOut(Schema):
+    location: str
+    start: dt.datetime
+    end: dt.datetime
+    counters: int = Field(description="Counters free at that time for the visit.")
+
+
+class AvailabilityQuery(Schema):
+    services: list[str] = Field(..., min_length=1, max_length=5, description="Service slugs")
+    location: list[str] = Field(default_factory=list, description="Only these locations")
+    start: dt.date | None = Field(None, description="First day (default: first bookable day)")
+    end: dt.date | None = Field(None, description="Last day (default: end of booking window)")
+    earliest: dt.time | None = Field(None, description="Starting no earlier than (local time)")
+    latest: dt.time | None = Field(None, description="Starting no later than (local time)")
+    limit: int = Field(20, ge=1, le=50)
+
+
+def _services(slugs: list[str]) -> list[Service]:
+    found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
+        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
+    return [found[slug] for slug in slugs]
+
+
+def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:
+    if not slugs:
+        return locations_offering(chosen)
+    found = {loc.slug: loc for loc in Location.objects.filter(slug__in=slugs, is_active=True)}
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        message = _("Unknown location: %(names)s.") % {"names": ", ".join(unknown)}
+        raise InvalidInput(message, errors=[{"field": "location", "message": message}])
+    return [found[slug] for slug in slugs]
+
+
+@router.get(
+    "/availability",
+    response=answers({200: list[FreeTimeOut]}, 422),
+    summary="Earliest free appointment times",
+    description=(
+        "The earliest free start times for one visit covering all given services, across all "
+        "locations offering them or at the given ones, within the booking window."
+    ),
+)
+def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) -> list[dict]:
+    chosen = _services(params.services)
+    places = _locations(params.location, chosen)
+    first, last = availability.booking_window(chosen, timezone.localdate())
+    start = max(first, params.start or first)
+    end = min(last, params.end or last)
+    if params.start and params.end and params.end < params.start:
+        message = _("The end date lies before the start date.")
+        raise InvalidInput(message, errors=[{"field": "end", "message": message}])
+    found = availability.free_times(
+        locations=places,
+        services=chosen,
+        start=start,
+        end=end,
+        earliest_time=params.earliest,
+        latest_time=params.latest,
+        limit=min(params.limit, settings.AVAILABILITY_MAX_RESULTS),
+    )
+    slugs = {loc.pk: loc.slug for loc in places}
+    return [
+        {"location": slugs[f.location_id], "start": f.start, "end": f.end, "counters": f.counters}
+        for f in found
+    ]
+
+
+class BookingIn(Schema):
+    location: str = Field(..., max_length=50)
+    services: list[str] = Field(..., min_length=1, max_length=5)
+    start: dt.datetime
+    name: str = Field(..., max_length=150)
+    email: str = Field(..., max_length=254)
+    phone: str = Field("", max_length=40)
+    language: str = Field("", max_length=5, description="de or en (default: Accept-Language)")
+
+
+class AppointmentOut(Schema):
+    reference: str
+    status: str
+    location: str
+    services: list[str]
+    start: dt.datetime
+    end: dt.datetime
+    name: str
+
+
+class BookingOut(AppointmentOut):
+    manage_token: str = Field(description="Keep it: it moves or cancels the appointment.")
+    confirmation_required: bool = Field(
+        description="True when the booking is held until confirmed by the link in the e-mail."
+    )
+    hold_expires_at: dt.datetime | None
+
+
+def _out(appointment: Appointment) -> dict:
+    return {
+        "reference": appointment.reference,
+        "status": appointment.status,
+        "location": appointment.location.slug,
+        "services": [s.slug for s in appointment.services.order_by("appointmentservice__position")],
+        "start": appointment.start,
+        "end": appointment.end,
+        "name": appointment.name,
+    }
+
+
+@router.post(
+    "/appointments",
+    response=answers({201: BookingOut}, 409, 422, 429),
+    summary="Book an appointment",
+)
+def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]:
+    location = Location.objects.filter(slug=payload.location, is_active=True).first()
+    if location is None:
+        message = _("Unknown location: %(names)s.") % {"names": payload.location}
+        raise InvalidInput(message, errors=[{"field": "location", "message": message}])
+    booking = services.appointment_book(
+        location=location,
+        services=_services(payload.services),
+        start=payload.start,
+        person=services.PersonInput(
+            name=payload.name,
+            email=payload.email,
+            phone=payload.phone,
+            language=payload.language or get_language() or "de",
+        ),
+    )
+    appointment = booking.appointment
+    return Status(
+        201,
+        {
+            **_out(appointment),
+            "manage_token": booking.manage_token,
+            "confirmation_required": booking.confirm_token is not None,
+            "hold_expires_at": appointment.hold_expires_at,
+        },
+    )
+
+
+class TokenIn(Schema):
+    token: str = Field(..., max_length=100)
+
+
+@router.post(
+    "/appointments/confirm",
+    response=answers({200: AppointmentOut}, 404, 409),
+    summary="Confirm a held booking with the token from the e-mail",
+)
+def appointment_confirm(request: HttpRequest, payload: TokenIn) -> dict:
+    return _out(services.appointment_confirm(token=payload.token))
+
+
+@router.get(
+    "/appointments/{token}",
+    response=answers({200: AppointmentOut}, 404),
+    summary="Your appointment, by its manage token",
+)
+def appointment_detail(request: HttpRequest, token: str) -> dict:
+    return _out(services.appointment_by_token(token=token))
+
+
+@router.post(
+    "/appointments/{token}/cancel",
+    response=answers({200: AppointmentOut}, 404, 409),
+    summary="Cancel your appointment",
+)
+def appointment_cancel(request: HttpRequest, token: str) -> dict:
+    appointment = services.appointment_by_token(token=token)
+    return _out(services.appointment_cancel(appointment=appointment, reason="api"))
+
+
+class MoveIn(Schema):
+    start: dt.datetime
+
+
+@router.post(
+    "/appointments/{token}/move",
+    response=answers({200: AppointmentOut}, 404, 409, 422),
+    summary="Move your appointment to another time at the same location",
+)
+def appointment_move(request: HttpRequest, token: str, payload: MoveIn) -> dict:
+    appointment = services.appointment_by_token(token=token)
+    return _out(services.appointment_move(appointment=appointment, start=payload.start))
