@@ -15,6 +15,8 @@ HOME = "kundenzentrum-city"  # where location-bound staff work in these tests
 OTHER = "kundenzentrum-altona"
 ALL_ROLES = list(Role)
 CITY_WIDE = {Role.MANAGER, Role.ADMINISTRATOR}
+BOOK_WRITERS = {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR}
+BOOK_READERS = BOOK_WRITERS | {Role.MANAGER}
 
 PUBLIC_PAGES = [
     "/",
@@ -35,6 +37,9 @@ PUBLIC_PAGES = [
     f"/api/v1/locations/{HOME}/opening-hours",
     "/api/v1/openapi.json",
     "/api/docs",
+    "/appointments/",
+    "/appointments/?services=anmeldung",
+    "/api/v1/availability?services=anmeldung",
 ]
 
 
@@ -64,6 +69,8 @@ def _page_expectations(role: Role | None) -> dict[str, int]:
             "/staff/feedback/": 302,
             "/admin/": 302,
             "/admin/catalog/service/": 302,
+            f"/appointments/staff/{HOME}/": 302,
+            f"/appointments/staff/{HOME}/new/": 302,
         }
     city = role in CITY_WIDE
     return {
@@ -74,6 +81,11 @@ def _page_expectations(role: Role | None) -> dict[str, int]:
         "/admin/": 200 if role is Role.ADMINISTRATOR else 403,
         "/admin/catalog/service/": 200 if role is Role.ADMINISTRATOR else 403,
         "/admin/accounts/user/": 200 if role is Role.ADMINISTRATOR else 403,
+        f"/appointments/staff/{HOME}/": 200 if role in BOOK_READERS else 403,
+        f"/appointments/staff/{HOME}/find/?q=Anna": 200 if role in BOOK_READERS else 403,
+        f"/appointments/staff/{OTHER}/": 200 if role in BOOK_READERS and city else 403,
+        f"/appointments/staff/{HOME}/new/": 200 if role in BOOK_WRITERS else 403,
+        f"/appointments/staff/{OTHER}/new/": 200 if role is Role.ADMINISTRATOR else 403,
     }
 
 

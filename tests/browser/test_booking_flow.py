@@ -24,8 +24,9 @@ LOCATION_EN = "Residents' service centre City"
 NAME = "Erika Mustermann"
 EMAIL = "erika.mustermann@example.org"
 
-CONFIRMED = re.compile(r"^\s*(Bestätigt|Confirmed)\s*$")
-CANCELLED = re.compile(r"^\s*(Storniert|Abgesagt|Cancelled)\s*$")
+# The status pill starts with a visually hidden "Status:" for screen readers.
+CONFIRMED = re.compile(r"^\s*(Status: )?(Bestätigt|Confirmed)\s*$")
+CANCELLED = re.compile(r"^\s*(Status: )?(Storniert|Abgesagt|Cancelled)\s*$")
 WHEN = re.compile(r"\d{1,2}\. \w+ \d{4}, (\d{2}:\d{2})–(\d{2}:\d{2})")
 
 
@@ -144,6 +145,11 @@ def test_book_move_and_cancel_by_keyboard(site: str, page: Page) -> None:
     expect(summary).to_contain_text(LOCATION)
     expect(summary).to_contain_text(SERVICE)
     expect(summary).to_contain_text(f", {first_time}–")
+    # The help texts are the fields' accessible descriptions.
+    expect(page.locator("#id_name")).to_have_accessible_description(
+        re.compile(r"(identity document|Ausweis)")
+    )
+    expect(page.locator("#id_email")).to_have_accessible_description(re.compile(r"\S"))
     assert_no_axe_violations(page)
     book_url = page.url
 
@@ -218,16 +224,25 @@ def test_book_move_and_cancel_by_keyboard(site: str, page: Page) -> None:
     radios = page.locator("main form input[type=radio][name=start]")
     assert radios.count() > 1
     assert_no_axe_violations(page)
+    expect(page.locator("main form fieldset legend").first).to_have_text(re.compile(r"\d{4}$"))
+
+    # 5a. Submitting without a choice: an error, and nothing moves.
+    move_url = page.url
+    tab_to(page, page.locator("main form button[type=submit]"))
+    press_enter_and_wait(page, move_url)
+    expect(page.locator("main .error-summary[role=alert]")).to_have_count(1)
+    expect(page).to_have_title(re.compile(r"^(Fehler|Error): "))
+    assert_no_axe_violations(page)
+    booked_start = appointment.start
+    appointment.refresh_from_db()
+    assert appointment.start == booked_start
+    start_from_top(page)
     tab_to(page, radios.first)
     page.keyboard.press("ArrowDown")
     checked = page.locator("main form input[type=radio][name=start]:checked")
     expect(checked).to_have_count(1)
-    for _ in range(10):
-        chosen = appointment.start.fromisoformat(checked.get_attribute("value") or "")
-        if chosen != appointment.start:
-            break
-        page.keyboard.press("ArrowDown")
-    assert chosen != appointment.start, "no other free time could be chosen"
+    chosen = appointment.start.fromisoformat(checked.get_attribute("value") or "")
+    assert chosen != appointment.start, "the move page offers the booked time itself"
     tab_to(page, page.locator("main form button[type=submit]"))
     press_enter_and_wait(page, manage_url)
 
@@ -242,7 +257,14 @@ def test_book_move_and_cancel_by_keyboard(site: str, page: Page) -> None:
     expect(page.locator(".appointment-card .tag")).to_have_text(CONFIRMED)
     assert_no_axe_violations(page)
 
-    # 7. Cancel.
+    # 7. Cancel: the first press asks, the second cancels.
+    start_from_top(page)
+    tab_to(page, page.locator("main form button[type=submit]"))
+    page.keyboard.press("Enter")
+    expect(page.locator("main form input[name=action][value=cancel-confirmed]")).to_have_count(1)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED  # nothing happens before the second press
+    assert_no_axe_violations(page)
     start_from_top(page)
     tab_to(page, page.locator("main form button[type=submit]"))
     press_enter_and_wait(page, manage_url)
@@ -281,7 +303,7 @@ def test_booking_starts_in_english_by_keyboard(site: str, page: Page) -> None:
     tab_to(page, form.locator("button[type=submit]"))
     press_enter_and_wait(page, re.compile(r"/en/appointments/manage/[^/]+/$"))
     expect(page.locator("h1")).to_have_text("Your appointment")
-    expect(page.locator(".appointment-card .tag")).to_have_text("Confirmed")
+    expect(page.locator(".appointment-card .tag")).to_have_text("Status: Confirmed")
     expect(page.locator(".messages[role=status]")).to_have_text("Your appointment is booked.")
     expect(page.locator("main a[href*='/move/']")).to_have_text("Move to another time")
     assert Appointment.objects.get().language == "en"

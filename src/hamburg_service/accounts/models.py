@@ -57,3 +57,24 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return self.get_role_display()
+
+
+class AccessLog(models.Model):
+    """A member of staff read personal data: who, what, when, why. Kept for data-protection
+    checks only."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    what = models.CharField(_("what was read"), max_length=100)
+    scope = models.CharField(_("of whom or where"), max_length=200)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.what} {self.scope}"

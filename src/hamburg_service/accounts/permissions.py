@@ -25,6 +25,8 @@ class Perm(StrEnum):
     STAFF_MANAGE = "staff_manage"  # staff accounts and roles
     FEEDBACK_VIEW = "feedback_view"  # read accessibility feedback
     ADMIN_SITE = "admin_site"  # the Django admin
+    APPOINTMENTS_VIEW = "appointments_view"  # a location's appointment book, with names
+    APPOINTMENTS_MANAGE = "appointments_manage"  # book for a caller, move, cancel, no-show
 
 
 ALL_STAFF = frozenset(Role)
@@ -36,6 +38,12 @@ ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     Perm.STAFF_MANAGE: frozenset({Role.ADMINISTRATOR}),
     Perm.FEEDBACK_VIEW: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
     Perm.ADMIN_SITE: frozenset({Role.ADMINISTRATOR}),
+    Perm.APPOINTMENTS_VIEW: frozenset(
+        {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.MANAGER, Role.ADMINISTRATOR}
+    ),
+    Perm.APPOINTMENTS_MANAGE: frozenset(
+        {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR}
+    ),
 }
 CITY_WIDE_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 

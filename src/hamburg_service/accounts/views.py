@@ -163,6 +163,7 @@ def location_day(request: HttpRequest, slug: str) -> HttpResponse:
             "counters": counters,
             "closures": selectors.closures_all_upcoming(location=location, today=today),
             "can_manage_closures": can_manage,
+            "can_view_appointments": has_perm(request.user, Perm.APPOINTMENTS_VIEW, location),
             "form": form,
         },
         status=422 if form is not None and form.errors else 200,

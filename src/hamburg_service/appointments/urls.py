@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hamburg_service.appointments import views
+from hamburg_service.appointments import staff_views, views
 
 app_name = "appointments"
 urlpatterns = [
@@ -10,4 +10,8 @@ urlpatterns = [
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/move/", views.move, name="move"),
     path("manage/<str:token>/calendar.ics", views.calendar, name="calendar"),
+    path("staff/<slug:slug>/", staff_views.book_view, name="staff-book"),
+    path("staff/<slug:slug>/find/", staff_views.find, name="staff-find"),
+    path("staff/<slug:slug>/new/", staff_views.book_for_caller, name="staff-new"),
+    path("staff/appointment/<str:reference>/", staff_views.appointment_detail, name="staff-detail"),
 ]

@@ -211,7 +211,14 @@ def _qr_svg(text: str) -> str:
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     appointment = _appointment(token)
-    if request.method == "POST" and request.POST.get("action") == "cancel":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "cancel":  # ask first: cancelling cannot be undone
+        return render(
+            request,
+            "appointments/cancel_confirm.html",
+            {"appointment": appointment, "token": token},
+        )
+    if action == "cancel-confirmed":
         try:
             services.appointment_cancel(appointment=appointment, reason=_("cancelled online"))
         except AppError as error:

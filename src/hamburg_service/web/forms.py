@@ -15,7 +15,11 @@ class AccessibleErrorsMixin:
             if name in form.fields:
                 attrs = form.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"{form[name].id_for_label}-error"
+                # The message first, then the help text Django already ties to the field.
+                ids = [f"{form[name].id_for_label}-error"]
+                if form.fields[name].help_text:
+                    ids.append(f"{form[name].auto_id}_helptext")
+                attrs["aria-describedby"] = " ".join(ids)
 
 
 class AccessibleForm(AccessibleErrorsMixin, forms.Form):

@@ -1,0 +1,81 @@
+"""E-mails go through the database task queue and a worker; expired holds are swept."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django_tasks_db.models import DBTaskResult
+
+from hamburg_service.appointments import notifications, services
+from hamburg_service.appointments.models import SeatClaim, Status
+
+from .conftest import NOW, at, person
+
+WORKER = ["db_worker", "--batch", "--no-startup-delay", "--no-reload", "-v0"]
+
+
+@pytest.fixture
+def database_queue(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+# The worker closes its database connection between tasks, as in production: these tests
+# commit for real instead of running inside a rolled-back transaction.
+@pytest.mark.django_db(transaction=True)
+def test_mail_waits_in_the_queue_until_a_worker_sends_it(city, database_queue):
+    services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    )
+    assert DBTaskResult.objects.count() == 1
+    assert mail.outbox == []
+    call_command(*WORKER)
+    assert len(mail.outbox) == 1
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_mail_is_retried_later(city, database_queue, monkeypatch):
+    real_send = notifications.send_now
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionRefusedError("SMTP down")
+        real_send(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "send_now", flaky)
+    services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    )
+    call_command(*WORKER)
+    assert mail.outbox == []
+    assert DBTaskResult.objects.count() == 2  # the failed try enqueued its retry
+    with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+        call_command(*WORKER)
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweeper_releases_holds_not_confirmed_in_time(city, settings):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    held = services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    ).appointment
+    call_command("appointments_sweep")
+    held.refresh_from_db()
+    assert held.status == Status.HELD
+    with time_machine.travel(NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)):
+        call_command("appointments_sweep")
+    held.refresh_from_db()
+    assert held.status == Status.EXPIRED
+    assert not SeatClaim.objects.exists()

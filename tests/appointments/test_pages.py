@@ -1,0 +1,394 @@
+"""The public booking pages under /appointments/: search, book, confirm, manage, move, .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils.http import urlencode
+
+from hamburg_service.appointments import services
+from hamburg_service.appointments.models import Appointment, SeatClaim, Status
+from hamburg_service.catalog import hours
+
+from .conftest import DAY, NOW, at, person
+
+SEARCH = "/appointments/"
+ERROR_SUMMARY = 'class="error-summary"'
+CORRECT_THIS = "Bitte korrigieren Sie Folgendes:"  # German by default
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def links(response, prefix: str) -> list[str]:
+    return [
+        html.unescape(href)
+        for href in re.findall(r'href="([^"]+)"', text(response))
+        if html.unescape(href).startswith(prefix)
+    ]
+
+
+def book_url(location="centre", services_=("anmeldung",), start=None) -> str:
+    query = [("location", location), *[("services", s) for s in services_]]
+    if start is not None:
+        query.append(("start", start.isoformat()))
+    return f"/appointments/book/?{urlencode(query)}"
+
+
+def post_booking(client, start=None, **fields):
+    data = {"name": "Erika Mustermann", "email": "erika@example.org", "phone": "", **fields}
+    return client.post(book_url(start=start or at(9)), data)
+
+
+def token_from(response) -> str:
+    assert response.status_code == 302, response.status_code
+    found = re.fullmatch(r"/appointments/manage/([^/]+)/", response["Location"])
+    assert found, response["Location"]
+    return found.group(1)
+
+
+def booked(city, start=None, n=1):
+    return services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=start or at(9), person=person(n)
+    )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def test_search_page_without_params_shows_the_service_checkboxes(client, city):
+    response = client.get(SEARCH)
+    assert response.status_code == 200
+    page = text(response)
+    assert '<html lang="de">' in page
+    for slug in ("anmeldung", "passport"):
+        assert re.search(rf'<input type="checkbox" name="services" value="{slug}"', page), slug
+    assert "Anmeldung" in page
+    assert ERROR_SUMMARY not in page
+    assert 'id="times-heading"' not in page  # nothing searched yet
+
+
+def test_search_lists_free_times_linking_to_the_booking_page(client, city):
+    response = client.get(SEARCH, {"services": "anmeldung"})
+    assert response.status_code == 200
+    found = links(response, "/appointments/book/")
+    assert found
+    query = parse_qs(urlsplit(found[0]).query)
+    assert query["services"] == ["anmeldung"]
+    assert query["location"][0] in {"centre", "other"}
+    first = dt.datetime.fromisoformat(query["start"][0])
+    assert first == at(8, day=dt.date(2030, 1, 8))
+    assert ">08:00" in text(response)
+    # The link leads to a booking page for that time.
+    page = client.get(found[0])
+    assert page.status_code == 200
+    assert "08:00–08:20" in text(page)
+
+
+def test_search_at_one_location_and_time_of_day(client, city):
+    response = client.get(
+        SEARCH,
+        {"services": "anmeldung", "location": "other", "after": "2030-01-14", "time_of_day": ""},
+    )
+    found = links(response, "/appointments/book/")
+    assert found
+    for url in found:
+        query = parse_qs(urlsplit(url).query)
+        assert query["location"] == ["other"]
+        assert dt.datetime.fromisoformat(query["start"][0]).date() >= DAY
+
+
+def test_search_with_no_service_ticked_shows_the_error_summary(client, city):
+    response = client.get(SEARCH, {"location": "centre"})
+    assert response.status_code == 200
+    page = text(response)
+    assert ERROR_SUMMARY in page
+    assert CORRECT_THIS in page
+    assert 'href="#id_services_0"' in page
+    assert not links(response, "/appointments/book/")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"services": "anmeldung", "location": "atlantis"},
+        {"services": "nonsense"},
+        {"services": "anmeldung", "after": "morgen"},
+        {"services": "anmeldung", "time_of_day": "night"},
+    ],
+)
+def test_search_with_bad_params_shows_errors_not_a_crash(client, city, query):
+    response = client.get(SEARCH, query)
+    assert response.status_code == 200
+    assert ERROR_SUMMARY in text(response)
+
+
+# --- booking page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/appointments/book/",
+        book_url(start=None),
+        book_url(location="atlantis", start=at(9)),
+        book_url(services_=(), start=at(9)),
+        book_url(services_=("anmeldung", "nonsense"), start=at(9)),
+        "/appointments/book/?location=centre&services=anmeldung&start=soon",
+    ],
+)
+def test_an_incomplete_booking_link_is_a_404_page(client, city, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "Seite nicht gefunden" in text(response)
+
+
+def test_the_booking_page_shows_the_chosen_time(client, city):
+    response = client.get(book_url(start=at(9)))
+    assert response.status_code == 200
+    page = text(response)
+    assert "09:00–09:20" in page
+    assert "Centre" in page
+    assert 'name="email"' in page
+    assert ERROR_SUMMARY not in page
+
+
+def test_an_empty_name_and_bad_email_show_the_error_summary_and_keep_the_input(client, city):
+    response = post_booking(client, name="", email="erika@")
+    assert response.status_code == 422
+    page = text(response)
+    assert ERROR_SUMMARY in page
+    assert CORRECT_THIS in page
+    assert 'href="#id_name"' in page
+    assert 'href="#id_email"' in page
+    assert re.search(r'<input type="email" name="email" value="erika@"', page)
+    assert 'aria-invalid="true"' in page
+    assert not Appointment.objects.exists()
+
+
+def test_a_valid_booking_redirects_to_the_manage_page(
+    client, city, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_booking(client)
+    token = token_from(response)
+    appointment = Appointment.objects.get()
+    assert appointment.status == Status.CONFIRMED
+    assert appointment.start == at(9)
+    assert appointment.language == "de"
+    assert len(mail.outbox) == 1
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    content = text(page)
+    assert appointment.reference in content
+    assert "<svg" in content
+    assert f'href="/appointments/manage/{token}/calendar.ics"' in content
+    assert f'href="/appointments/manage/{token}/move/"' in content
+    assert "Erika Mustermann" in content
+
+
+def test_the_calendar_download(client, city):
+    booking = booked(city)
+    response = client.get(f"/appointments/manage/{booking.manage_token}/calendar.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    assert booking.appointment.reference in response["Content-Disposition"]
+    body = response.content.decode()
+    assert "BEGIN:VCALENDAR" in body
+    assert booking.appointment.reference in body
+    assert "DTSTART:20300114T080000Z" in body
+
+
+def test_unknown_tokens_are_404_pages(client, city):
+    for url in (
+        "/appointments/manage/nope/",
+        "/appointments/manage/nope/move/",
+        "/appointments/manage/nope/calendar.ics",
+    ):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "Seite nicht gefunden" in text(response)
+
+
+def test_a_taken_time_shows_the_conflict_and_other_times(client, city):
+    booked(city, at(9), 1)
+    booked(city, at(9), 2)
+    response = post_booking(client, start=at(9))
+    assert response.status_code == 409
+    page = text(response)
+    assert ERROR_SUMMARY in page
+    alternatives = links(response, "/appointments/book/")
+    assert alternatives
+    starts = [
+        dt.datetime.fromisoformat(parse_qs(urlsplit(url).query)["start"][0]) for url in alternatives
+    ]
+    assert at(9) not in starts
+    assert Appointment.objects.count() == 2
+    # An alternative can be booked.
+    again = client.post(alternatives[0], {"name": "Erika", "email": "erika@example.org"})
+    token_from(again)
+    assert Appointment.objects.count() == 3
+
+
+def test_a_bad_time_on_post_is_shown_not_a_crash(client, city):
+    response = post_booking(client, start=at(9, 5))
+    assert response.status_code == 422
+    assert ERROR_SUMMARY in text(response)
+    assert not Appointment.objects.exists()
+
+
+def test_the_same_person_twice_gets_a_message(client, city):
+    token_from(post_booking(client, start=at(9)))
+    response = post_booking(client, start=at(10))
+    assert response.status_code == 409
+    assert ERROR_SUMMARY in text(response)
+    assert Appointment.objects.count() == 1
+
+
+# --- confirm, cancel, move ------------------------------------------------------------------
+
+
+def test_confirming_takes_a_button_press_not_just_a_visit(
+    client, city, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_booking(client)
+    token_from(response)
+    appointment = Appointment.objects.get()
+    assert appointment.status == Status.HELD
+    found = re.search(r"(/appointments/confirm/[^/\s]+/)", mail.outbox[0].body)
+    assert found, mail.outbox[0].body
+    url = found.group(1)
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert re.search(
+        r'<form method="post"><input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">'
+        r'<button type="submit">',
+        text(page),
+    )
+    client.get(url)
+    client.head(url)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.HELD
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url)
+    assert done.status_code == 200
+    assert appointment.reference in text(done)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CONFIRMED
+
+
+def test_a_forged_or_expired_confirmation_link_shows_a_problem_page(
+    client, city, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    with django_capture_on_commit_callbacks(execute=True):
+        token_from(post_booking(client))
+    url = re.search(r"(/appointments/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
+    assert client.post("/appointments/confirm/forged/").status_code == 404
+    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+        assert client.post(url).status_code == 409
+    assert Appointment.objects.get().status == Status.HELD
+
+
+def test_the_cancel_button_cancels(client, city):
+    booking = booked(city)
+    url = f"/appointments/manage/{booking.manage_token}/"
+    page = text(client.get(url))
+    assert 'name="action" value="cancel"' in page
+    response = client.post(url, {"action": "cancel"})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.status == Status.CANCELLED
+    assert not SeatClaim.objects.exists()
+    after = text(client.get(url))
+    assert 'value="cancel"' not in after
+    assert "/move/" not in after
+    # Cancelling again neither crashes nor changes anything.
+    assert client.post(url, {"action": "cancel"}).status_code == 302
+    # The move page sends a cancelled appointment back.
+    assert client.get(f"{url}move/")["Location"] == url
+
+
+def test_a_post_without_the_cancel_action_changes_nothing(client, city):
+    booking = booked(city)
+    response = client.post(f"/appointments/manage/{booking.manage_token}/", {})
+    assert response.status_code == 200
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.status == Status.CONFIRMED
+
+
+def test_the_move_page_lists_times_and_post_moves(client, city):
+    booking = booked(city)
+    url = f"/appointments/manage/{booking.manage_token}/move/"
+    response = client.get(url)
+    assert response.status_code == 200
+    values = re.findall(r'name="start" id="[^"]+" value="([^"]+)"', text(response))
+    assert values
+    choice = dt.datetime.fromisoformat(html.unescape(values[3]))
+    assert choice.astimezone(hours.BERLIN).date() == dt.date(2030, 1, 8)
+    moved = client.post(url, {"start": choice.isoformat()})
+    assert moved.status_code == 302
+    assert moved["Location"] == f"/appointments/manage/{booking.manage_token}/"
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.start == choice
+    assert SeatClaim.objects.filter(appointment=booking.appointment).count() == 2
+
+
+@pytest.mark.parametrize(("start", "status"), [("", 422), ("soon", 422), (None, 409)])
+def test_the_move_page_shows_problems(client, city, start, status):
+    booking = booked(city)
+    booked(city, at(10), 2)
+    booked(city, at(10), 3)
+    url = f"/appointments/manage/{booking.manage_token}/move/"
+    response = client.post(url, {"start": start if start is not None else at(10).isoformat()})
+    assert response.status_code == status
+    assert 'class="error-summary"' in text(response)
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.start == at(9)
+
+
+# --- known bugs (strict xfail: they turn red once fixed, then drop the mark) ----------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="views._booking_request: parse_datetime raises ValueError on an impossible date",
+)
+def test_an_impossible_date_in_a_booking_link_is_a_404_not_a_500(city):
+    client = Client(raise_request_exception=False)
+    response = client.get(
+        "/appointments/book/?location=centre&services=anmeldung&start=2030-02-30T09:00:00%2B01:00"
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="views.move: parse_datetime raises ValueError on an impossible date",
+)
+def test_an_impossible_date_on_the_move_page_is_a_message_not_a_500(city):
+    booking = booked(city)
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        f"/appointments/manage/{booking.manage_token}/move/", {"start": "2030-02-30T09:00:00"}
+    )
+    assert response.status_code == 422
