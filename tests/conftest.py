@@ -51,3 +51,9 @@ def tasks_run_immediately(settings) -> None:
     """Background tasks run in the test's own thread, at the moment they are enqueued (after
     commit). Tests of the database queue itself switch back to the database backend."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def rate_limits_off(settings) -> None:
+    """Tests send many requests from one address; tests of the limits switch them on."""
+    settings.RATE_LIMITS_ENABLED = False

@@ -16,7 +16,7 @@ from ninja.openapi.docs import Swagger
 from hamburg_service.accounts.api import router as accounts_router
 from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
-from hamburg_service.errors import AppError, Forbidden, InvalidInput, NotFound
+from hamburg_service.errors import AppError, Forbidden, InvalidInput, NotFound, TooMany
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,13 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 
 @api.exception_handler(AppError)
 def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
+    response = _problem_of(request, exc)
+    if isinstance(exc, TooMany) and exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _problem_of(request: HttpRequest, exc: AppError) -> HttpResponse:
     return problem(
         request,
         status=exc.status,

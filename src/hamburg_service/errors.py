@@ -74,3 +74,17 @@ class Conflict(AppError):
 
     def default_title(self) -> str:
         return _("This conflicts with the current state.")
+
+
+class TooMany(AppError):
+    """429: a limit was reached; `retry_after` says in how many seconds to try again."""
+
+    status = 429
+    kind = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+    def default_title(self) -> str:
+        return _("Too many requests.")

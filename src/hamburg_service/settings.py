@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_ratelimit",
     "hamburg_service.catalog",
     "hamburg_service.accounts",
     "hamburg_service.feedback",
@@ -218,7 +219,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
-SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Catalogue limits.
 OPENING_HOURS_MAX_DAYS = int(os.environ.get("OPENING_HOURS_MAX_DAYS", "400"))
@@ -231,6 +231,28 @@ TASKS = {
     }
 }
 TASK_RETRY_LIMIT = int(os.environ.get("TASK_RETRY_LIMIT", "5"))
+
+# The shared cache: Redis in production (rate-limit counts must be shared by all processes),
+# this process's memory for local runs and tests.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATELIMIT_ENABLE = RATE_LIMITS_ENABLED
+RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
+RATE_LIMIT_BOOKING = os.environ.get("RATE_LIMIT_BOOKING", "10/h")
+# Behind a load balancer the client's address is in X-Forwarded-For (set RATELIMIT_IP_META_KEY).
+RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
+# django-ratelimit knows only third-party cache packages; Django's own Redis cache does atomic
+# increments too. Process memory is not shared: fine for one local process only.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+if not CACHE_URL:
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 # Appointments (docs/configuration.md).
 APPOINTMENT_SLOT_MINUTES = int(os.environ.get("APPOINTMENT_SLOT_MINUTES", "10"))

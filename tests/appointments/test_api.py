@@ -8,6 +8,7 @@ import re
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
 
 from hamburg_service.appointments.models import (
     Appointment,
@@ -26,8 +27,10 @@ TUESDAY = dt.date(2030, 1, 8)  # the first bookable day seen from NOW
 
 @pytest.fixture(autouse=True)
 def frozen_now():
+    cache.clear()  # per-client rate limits count in the cache; time stands still here
     with time_machine.travel(NOW, tick=False):
         yield
+    cache.clear()
 
 
 def free(client, **params):

@@ -18,6 +18,7 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.views import locations_offering
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import InvalidInput
+from hamburg_service.web.ratelimit import rate_limit
 
 router = Router(tags=["appointments"])
 
@@ -61,7 +62,7 @@ def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:
 
 @router.get(
     "/availability",
-    response=answers({200: list[FreeTimeOut]}, 422),
+    response=answers({200: list[FreeTimeOut]}, 422, 429),
     summary="Earliest free appointment times",
     description=(
         "The earliest free start times for one visit covering all given services, across all "
@@ -69,6 +70,7 @@ def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:
     ),
 )
 def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) -> list[dict]:
+    rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
     chosen = _services(params.services)
     places = _locations(params.location, chosen)
     first, last = availability.booking_window(chosen, timezone.localdate())
@@ -139,6 +141,7 @@ def _out(appointment: Appointment) -> dict:
     summary="Book an appointment",
 )
 def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]:
+    rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
     location = Location.objects.filter(slug=payload.location, is_active=True).first()
     if location is None:
         message = _("Unknown location: %(names)s.") % {"names": payload.location}

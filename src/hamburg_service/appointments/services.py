@@ -38,18 +38,10 @@ from hamburg_service.appointments.models import (
 )
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
-from hamburg_service.errors import AppError, Conflict, InvalidInput, NotFound
+from hamburg_service.errors import Conflict, InvalidInput, NotFound, TooMany
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_SERVICES = 5
-
-
-class TooMany(AppError):
-    status = 429
-    kind = "too-many"
-
-    def default_title(self) -> str:
-        return _("Too many requests.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,7 +26,8 @@ from hamburg_service.appointments.forms import TIMES_OF_DAY, PersonForm, SearchF
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
-from hamburg_service.errors import AppError, Conflict, InvalidInput
+from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
+from hamburg_service.web.ratelimit import rate_limit
 
 MAX_SHOWN = 30
 
@@ -64,6 +66,10 @@ def search(request: HttpRequest) -> HttpResponse:
     results: list[tuple[dt.date, list[dict[str, Any]]]] = []
     searched = False
     if form.is_bound and form.is_valid():
+        try:
+            rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
+        except TooMany as error:
+            return _too_many(request, error)
         searched = True
         chosen = list(form.cleaned_data["services"])
         place = form.cleaned_data["location"]
@@ -114,6 +120,7 @@ def book(request: HttpRequest) -> HttpResponse:
     alternatives: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
         try:
+            rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
             booking = services.appointment_book(
                 location=location,
                 services=chosen,
@@ -155,7 +162,7 @@ def book(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         status = problem.status if problem is not None else 422
-    return render(
+    response = render(
         request,
         "appointments/book.html",
         {
@@ -172,12 +179,19 @@ def book(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if isinstance(problem, TooMany):
+        response["Retry-After"] = str(problem.retry_after or 60)
+    return response
 
 
 def _hold_minutes() -> int:
-    from django.conf import settings
-
     return int(settings.BOOKING_HOLD_MINUTES)
+
+
+def _too_many(request: HttpRequest, error: TooMany) -> HttpResponse:
+    response = render(request, "appointments/problem.html", {"problem": error}, status=429)
+    response["Retry-After"] = str(error.retry_after or 60)
+    return response
 
 
 def _appointment(token: str) -> Appointment:
