@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from hamburg_service.accounts.models import Role, RoleAssignment, User
@@ -55,5 +56,13 @@ def tasks_run_immediately(settings) -> None:
 
 @pytest.fixture(autouse=True)
 def rate_limits_off(settings) -> None:
-    """Tests send many requests from one address; tests of the limits switch them on."""
+    """Tests send many requests from one address; tests of the limits switch them on. The
+    cache (limit counts, used captchas) starts empty for every test."""
     settings.RATE_LIMITS_ENABLED = False
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def captcha_off(settings) -> None:
+    """Most tests book through the client without a browser; captcha tests switch it on."""
+    settings.CAPTCHA_ENABLED = False

@@ -254,6 +254,11 @@ SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not CACHE_URL:
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
+# Proof-of-work captcha on public booking (ALTCHA); switched off for load tests.
+CAPTCHA_ENABLED = env_bool("CAPTCHA_ENABLED", True)
+CAPTCHA_MAX_NUMBER = int(os.environ.get("CAPTCHA_MAX_NUMBER", "100000"))
+CAPTCHA_EXPIRES_MINUTES = int(os.environ.get("CAPTCHA_EXPIRES_MINUTES", "20"))
+
 # Appointments (docs/configuration.md).
 APPOINTMENT_SLOT_MINUTES = int(os.environ.get("APPOINTMENT_SLOT_MINUTES", "10"))
 BOOKING_WINDOW_DAYS = {

@@ -544,13 +544,9 @@ def test_the_openapi_schema_lists_the_appointment_paths(client, db):
     assert "application/problem+json" in created["409"]["content"]
 
 
-# --- known bugs (strict xfail: they turn red once fixed, then drop the mark) --------------
+# --- bugs found by these tests, fixed ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services.appointment_move has no 'already taken place' check (cancel has one)",
-)
 def test_an_appointment_that_took_place_cannot_be_moved(client, booked):
     token = booked["manage_token"]
     with time_machine.travel(at(12), tick=False):
@@ -563,10 +559,6 @@ def test_an_appointment_that_took_place_cannot_be_moved(client, booked):
     problem(response, 409)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_check_person_limits only enforces MAX_ACTIVE_PER_PERSON_AND_SERVICE when it is 1",
-)
 def test_a_limit_of_two_active_appointments_per_service_is_kept(client, city, settings):
     settings.MAX_ACTIVE_PER_PERSON_AND_SERVICE = 2
     assert book(client, at(8), 1).status_code == 201
@@ -574,10 +566,6 @@ def test_a_limit_of_two_active_appointments_per_service_is_kept(client, city, se
     problem(book(client, at(10), 1), 409)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="availability accepts a service listed twice (a longer visit); booking refuses it",
-)
 def test_availability_refuses_a_service_listed_twice_like_booking_does(client, city):
     assert fields_of(problem(book(client, services=["anmeldung", "anmeldung"]), 422)) == [
         "services"

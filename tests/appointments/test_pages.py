@@ -386,13 +386,9 @@ def test_the_move_page_shows_problems(client, city, start, status):
     assert booking.appointment.start == at(9)
 
 
-# --- known bugs (strict xfail: they turn red once fixed, then drop the mark) ----------------
+# --- bugs found by these tests, fixed ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views._booking_request: parse_datetime raises ValueError on an impossible date",
-)
 def test_an_impossible_date_in_a_booking_link_is_a_404_not_a_500(city):
     client = Client(raise_request_exception=False)
     response = client.get(
@@ -401,10 +397,6 @@ def test_an_impossible_date_in_a_booking_link_is_a_404_not_a_500(city):
     assert response.status_code == 404
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views.move: parse_datetime raises ValueError on an impossible date",
-)
 def test_an_impossible_date_on_the_move_page_is_a_message_not_a_500(city):
     booking = booked(city)
     client = Client(raise_request_exception=False)

@@ -32,8 +32,11 @@ WHEN = re.compile(r"\d{1,2}\. \w+ \d{4}, (\d{2}:\d{2})–(\d{2}:\d{2})")
 
 @pytest.fixture(autouse=True)
 def _confirm_at_once(settings) -> None:  # type: ignore[no-untyped-def]
-    """Bookings are confirmed at once (no e-mail round trip); applies to the live server too."""
+    """Bookings are confirmed at once (no e-mail round trip); applies to the live server too.
+    The proof-of-work captcha stays on, so the page's script really solves it."""
     settings.BOOKING_CONFIRM_BY_EMAIL = False
+    settings.CAPTCHA_ENABLED = True
+    settings.CAPTCHA_MAX_NUMBER = 20000
 
 
 def is_focused(target: Locator) -> bool:

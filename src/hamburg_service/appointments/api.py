@@ -16,8 +16,10 @@ from hamburg_service.api_schemas import answers
 from hamburg_service.appointments import availability, services
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.views import locations_offering
+from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import InvalidInput
+from hamburg_service.web.captcha import captcha_challenge, captcha_verify
 from hamburg_service.web.ratelimit import rate_limit
 
 router = Router(tags=["appointments"])
@@ -41,6 +43,9 @@ class AvailabilityQuery(Schema):
 
 
 def _services(slugs: list[str]) -> list[Service]:
+    if len(set(slugs)) != len(slugs):
+        message = _("A service is listed twice.")
+        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
     found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
@@ -103,6 +108,11 @@ class BookingIn(Schema):
     email: str = Field(..., max_length=254)
     phone: str = Field("", max_length=40)
     language: str = Field("", max_length=5, description="de or en (default: Accept-Language)")
+    captcha: str = Field(
+        "",
+        max_length=2000,
+        description="Solved proof-of-work challenge from GET /api/v1/captcha (ALTCHA payload)",
+    )
 
 
 class AppointmentOut(Schema):
@@ -129,8 +139,8 @@ def _out(appointment: Appointment) -> dict:
         "status": appointment.status,
         "location": appointment.location.slug,
         "services": [s.slug for s in appointment.services.order_by("appointmentservice__position")],
-        "start": appointment.start,
-        "end": appointment.end,
+        "start": appointment.start.astimezone(hours.BERLIN),
+        "end": appointment.end.astimezone(hours.BERLIN),
         "name": appointment.name,
     }
 
@@ -142,6 +152,7 @@ def _out(appointment: Appointment) -> dict:
 )
 def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]:
     rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
+    captcha_verify(payload.captcha)
     location = Location.objects.filter(slug=payload.location, is_active=True).first()
     if location is None:
         message = _("Unknown location: %(names)s.") % {"names": payload.location}
@@ -167,6 +178,27 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]
             "hold_expires_at": appointment.hold_expires_at,
         },
     )
+
+
+class ChallengeOut(Schema):
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+
+
+@router.get(
+    "/captcha",
+    response=ChallengeOut,
+    summary="A proof-of-work challenge for booking (ALTCHA protocol)",
+    description=(
+        "Find the number n (0 ≤ n ≤ maxnumber) with SHA-256(salt + n) == challenge, then send "
+        "base64(JSON {algorithm, challenge, number, salt, signature}) as `captcha` when booking."
+    ),
+)
+def captcha(request: HttpRequest) -> dict:
+    return captcha_challenge()
 
 
 class TokenIn(Schema):

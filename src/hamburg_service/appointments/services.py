@@ -40,6 +40,17 @@ from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.errors import Conflict, InvalidInput, NotFound, TooMany
 
+
+class SlotTaken(Conflict):
+    """The asked time has no free seat (any more); the answer lists the next free times."""
+
+    def __init__(self, detail: str = "", **kwargs: object) -> None:
+        super().__init__(
+            detail or _("This time has just been taken. Please choose another one."),
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_SERVICES = 5
 
@@ -223,7 +234,7 @@ def _take_seats(
         ]
     counter = boards[0].counter_for(unit, k) if boards else None
     if counter is None:
-        raise Conflict(_("This time has just been taken. Please choose another one."))
+        raise SlotTaken()
     return counter, k
 
 
@@ -286,7 +297,7 @@ def appointment_book(
             notifications.booking_mail_on_commit(
                 appointment=appointment, manage_token=manage_token, confirm_token=confirm_token
             )
-    except Conflict as conflict:
+    except SlotTaken as conflict:
         conflict.extra["next_free_times"] = [
             {"location": loc_slug, "start": moment.isoformat()}
             for loc_slug, moment in next_free_times(
@@ -311,25 +322,32 @@ def next_free_times(
 def _check_person_limits(
     *, email_key: str, services: Sequence[Service], now: dt.datetime, channel: str
 ) -> None:
-    active = (
+    active = list(
         AppointmentService.objects.filter(
             appointment__email_normalised=email_key,
             appointment__status__in=ACTIVE,
             appointment__end__gt=now,
             service__in=services,
-        )
-        .select_related("service", "appointment")
-        .first()
+        ).select_related("service", "appointment")
     )
-    if active is not None and settings.MAX_ACTIVE_PER_PERSON_AND_SERVICE <= 1:
+    per_service: dict[int, list[AppointmentService]] = {}
+    for row in active:
+        per_service.setdefault(row.service_id, []).append(row)
+    full = [
+        rows
+        for rows in per_service.values()
+        if len(rows) >= settings.MAX_ACTIVE_PER_PERSON_AND_SERVICE
+    ]
+    if full:
+        existing = full[0][0]
         raise Conflict(
             _(
                 "You already have an appointment for %(service)s on %(date)s. Please move or "
                 "cancel that one instead."
             )
             % {
-                "service": active.service.name,
-                "date": active.appointment.start.astimezone(hours.BERLIN).strftime("%d.%m.%Y"),
+                "service": existing.service.name,
+                "date": existing.appointment.start.astimezone(hours.BERLIN).strftime("%d.%m.%Y"),
             },
             title=_("You already have an appointment for this service."),
         )
@@ -407,7 +425,7 @@ def _create(
                 for i in range(k)
             )
     except IntegrityError as error:
-        raise Conflict(_("This time has just been taken. Please choose another one.")) from error
+        raise SlotTaken() from error
     DayLedger.objects.filter(location=location, date=day).update(booked_units=F("booked_units") + k)
     return appointment
 
@@ -493,6 +511,8 @@ def appointment_move(
             appointment.refresh_from_db()
             if appointment.status not in ACTIVE:
                 raise Conflict(_("This appointment is no longer active."))
+            if appointment.end <= now:
+                raise Conflict(_("This appointment has already taken place."))
             counter, k = _take_seats(
                 location=location,
                 day=new_day,
@@ -539,7 +559,7 @@ def appointment_move(
                 appointment=appointment, kind=EventKind.MOVED, actor=_staff(by), note=note[:300]
             )
             notifications.moved_mail_on_commit(appointment=appointment)
-    except Conflict as conflict:
+    except SlotTaken as conflict:
         conflict.extra["next_free_times"] = [
             {"location": slug, "start": moment.isoformat()}
             for slug, moment in next_free_times(location=location, services=services, after=start)

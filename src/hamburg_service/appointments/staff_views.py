@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -27,7 +27,7 @@ from hamburg_service.appointments.models import Appointment, Channel
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location
 from hamburg_service.errors import AppError, InvalidInput
-from hamburg_service.web.forms import AccessibleErrorsMixin
+from hamburg_service.web.forms import AccessibleErrorsMixin, parse_moment
 
 
 def _location(request: HttpRequest, slug: str, perm: Perm) -> Location:
@@ -161,7 +161,7 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
     problem: AppError | None = None
     chosen = list(search.cleaned_data["services"]) if search.is_bound and search.is_valid() else []
     if chosen and request.method == "POST" and person.is_valid():
-        start = parse_datetime(person.cleaned_data["start"])
+        start = parse_moment(person.cleaned_data["start"])
         try:
             if start is None:
                 raise InvalidInput(_("Choose a time."))
@@ -252,7 +252,7 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
                     )
                     messages.success(request, _("The appointment is cancelled."))
                 else:
-                    start = parse_datetime(form.cleaned_data["start"] or "")
+                    start = parse_moment(form.cleaned_data["start"] or "")
                     if start is None:
                         raise InvalidInput(_("Choose a new time."))
                     services.appointment_move(

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -27,6 +26,8 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
+from hamburg_service.web.captcha import captcha_verify
+from hamburg_service.web.forms import parse_moment
 from hamburg_service.web.ratelimit import rate_limit
 
 MAX_SHOWN = 30
@@ -106,7 +107,7 @@ def _booking_request(request: HttpRequest) -> tuple[Location, list[Service], dt.
     slugs = params.getlist("services")
     chosen = list(Service.objects.filter(slug__in=slugs, is_active=True))
     chosen.sort(key=lambda s: slugs.index(s.slug))
-    start = parse_datetime(params.get("start", "") or "")
+    start = parse_moment(params.get("start", "") or "")
     if location is None or not chosen or len(chosen) != len(set(slugs)) or start is None:
         raise Http404(_("This booking link is incomplete. Please search for a time again."))
     return location, chosen, start
@@ -121,6 +122,7 @@ def book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
+            captcha_verify(request.POST.get("captcha", ""))
             booking = services.appointment_book(
                 location=location,
                 services=chosen,
@@ -176,6 +178,7 @@ def book(request: HttpRequest) -> HttpResponse:
             ).astimezone(hours.BERLIN),
             "problem": problem,
             "alternatives": alternatives,
+            "captcha_enabled": settings.CAPTCHA_ENABLED,
         },
         status=status,
     )
@@ -266,7 +269,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
     chosen = list(appointment.services.order_by("appointmentservice__position"))
     problem: AppError | None = None
     if request.method == "POST":
-        start = parse_datetime(request.POST.get("start", "") or "")
+        start = parse_moment(request.POST.get("start", "") or "")
         try:
             if start is None:
                 raise InvalidInput(_("Choose a new time."))

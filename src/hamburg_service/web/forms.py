@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.dateparse import parse_datetime
 
 
 class AccessibleErrorsMixin:
@@ -24,3 +26,11 @@ class AccessibleErrorsMixin:
 
 class AccessibleForm(AccessibleErrorsMixin, forms.Form):
     pass
+
+
+def parse_moment(value: str | None) -> dt.datetime | None:
+    """An ISO date-time from a form or link; None when missing or impossible (30 February)."""
+    try:
+        return parse_datetime(value or "")
+    except ValueError:
+        return None
