@@ -279,6 +279,9 @@ BOOKING_CONFIRM_BY_EMAIL = env_bool("BOOKING_CONFIRM_BY_EMAIL", True)
 BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "15"))
 MAX_ACTIVE_PER_PERSON_AND_SERVICE = int(os.environ.get("MAX_ACTIVE_PER_PERSON_AND_SERVICE", "1"))
 MAX_BOOKINGS_PER_EMAIL_30_DAYS = int(os.environ.get("MAX_BOOKINGS_PER_EMAIL_30_DAYS", "5"))
+REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
+# Public booking pauses for a person with this many no-shows in the last 12 months (0 = never).
+NO_SHOW_LIMIT = int(os.environ.get("NO_SHOW_LIMIT", "2"))
 AVAILABILITY_MAX_RESULTS = int(os.environ.get("AVAILABILITY_MAX_RESULTS", "50"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -143,6 +143,15 @@ def history_generate(
     # Per location: the visits people book, with popularity weights (a few services are
     # booked far more often than the rest).
     visits: dict[int, tuple[list[_Visit], list[float]]] = {}
+    skilled_at: dict[int, dict[_Visit, list[int]]] = {}
+    counters_at: dict[int, list[int]] = {pk: [] for pk in location_ids}
+    for location_id, counter_id in (
+        Counter.objects.filter(location_id__in=location_ids, is_active=True)
+        .order_by("pk")
+        .values_list("location_id", "pk")
+    ):
+        counters_at[location_id].append(counter_id)
+        skills.setdefault(counter_id, set())
     for location_id in location_ids:
         ids = sorted(offered[location_id])
         options: list[_Visit] = []
@@ -159,6 +168,10 @@ def history_generate(
                 options.append(_make_visit(pair, bookable))
                 weights.append(share)
         visits[location_id] = (options, weights)
+        skilled_at[location_id] = {
+            visit: [c for c in counters_at[location_id] if skills[c].issuperset(visit.services)]
+            for visit in options
+        }
 
     say(f"loading opening hours of {len(location_ids)} locations, {first} … {last}")
     spans = counter_spans_many(
@@ -224,6 +237,7 @@ def history_generate(
                 if not past:
                     counts["future_public_limit_units"] += limit
                 options, weights = visits[location_id]
+                skilled = skilled_at[location_id]
                 booked = 0
                 failures = 0
                 while booked < target and failures < MAX_FAILURES and options:
@@ -232,7 +246,7 @@ def history_generate(
                     if booked + k > limit or lead > visit.latest_lead:
                         failures += 1
                         continue
-                    able = [c for c in free if all(s in skills.get(c, ()) for s in visit.services)]
+                    able = [c for c in skilled[visit] if c in free]
                     rng.shuffle(able)
                     placed = None
                     for counter_id in able:

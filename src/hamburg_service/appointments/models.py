@@ -22,7 +22,7 @@ class Status(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     CANCELLED = "cancelled", _("Cancelled")
     EXPIRED = "expired", _("Expired (not confirmed)")
-    NO_SHOW = "no_show", _("Did not come")
+    NO_SHOW = "no_show", _("Did not attend")
     COMPLETED = "completed", _("Completed")
 
 
@@ -60,7 +60,12 @@ class Appointment(models.Model):
     email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=5, default="de")
+    # The manage link's token is derived from this nonce and SECRET_KEY (so reminders can carry
+    # the link again); only its hash is stored for the lookup.
+    manage_nonce = models.CharField(max_length=32, blank=True, editable=False)
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    closure_notified_at = models.DateTimeField(_("told about a closure"), null=True, blank=True)
     confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -124,10 +129,9 @@ class SeatClaim(models.Model):
 
 class Booker(models.Model):
     """One person who books, known by normalised e-mail; locked while they book, so the
-    per-person limits hold under concurrency. Counts no-shows for the limits."""
+    per-person limits hold under concurrency."""
 
     email_normalised = models.CharField(max_length=254, unique=True)
-    no_shows = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.email_normalised
@@ -157,7 +161,10 @@ class EventKind(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
     MOVED = "moved", _("moved")
     EXPIRED = "expired", _("expired")
-    NO_SHOW = "no_show", _("did not come")
+    NO_SHOW = "no_show", _("did not attend")
+    REMINDED = "reminded", _("reminder sent")
+    KEPT = "kept", _("still needed")
+    CLOSURE = "closure", _("told about a closure")
 
 
 class AppointmentEvent(models.Model):

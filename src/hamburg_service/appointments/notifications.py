@@ -69,7 +69,7 @@ def send_now(appointment_id: int, template: str, **context: object) -> None:
         )
         subject, _, text = body.strip().partition("\n")
         message = EmailMessage(subject=subject.strip(), body=text.strip(), to=[appointment.email])
-        if template in {"booked", "confirmed", "moved"}:
+        if template in {"booked", "confirmed", "moved", "reminder"}:
             message.attach(
                 f"termin-{appointment.reference}.ics", ics_for(appointment), "text/calendar"
             )
@@ -107,3 +107,14 @@ def cancelled_mail_on_commit(*, appointment: Appointment) -> None:
 
 def moved_mail_on_commit(*, appointment: Appointment) -> None:
     _enqueue_on_commit(appointment, "moved")
+
+
+def reminder_mail_on_commit(*, appointment: Appointment, manage_token: str) -> None:
+    language = appointment.language
+    url = manage_url(manage_token, language)
+    _enqueue_on_commit(appointment, "reminder", manage_url=url, keep_url=f"{url}?keep=1")
+
+
+def closure_mail_on_commit(*, appointment: Appointment, manage_token: str) -> None:
+    url = manage_url(manage_token, appointment.language)
+    _enqueue_on_commit(appointment, "closure", manage_url=url, move_url=f"{url}move/")

@@ -8,8 +8,10 @@ two appointments on one seat of one slot cannot both be written.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +74,18 @@ class Booking:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def manage_token_from(nonce: str) -> str:
+    """The manage link's token: unguessable without SECRET_KEY, reproducible with it."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"manage:{nonce}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:24]).decode()
+
+
+def manage_token_of(appointment: Appointment) -> str:
+    if not appointment.manage_nonce:
+        raise NotFound(_("This appointment has no link to manage it."))
+    return manage_token_from(appointment.manage_nonce)
 
 
 def email_normalise(email: str) -> str:
@@ -263,7 +277,8 @@ def appointment_book(
     if confirm_by_email is None:
         confirm_by_email = channel == Channel.PUBLIC and settings.BOOKING_CONFIRM_BY_EMAIL
     email_key = email_normalise(person.email)
-    manage_token = secrets.token_urlsafe(24)
+    manage_nonce = secrets.token_hex(16)
+    manage_token = manage_token_from(manage_nonce)
     confirm_token = secrets.token_urlsafe(24) if confirm_by_email else None
     try:
         with transaction.atomic():
@@ -285,7 +300,7 @@ def appointment_book(
                 person=person,
                 email_key=email_key,
                 channel=channel,
-                manage_token=manage_token,
+                manage_nonce=manage_nonce,
                 confirm_token=confirm_token,
                 now=now,
             )
@@ -351,6 +366,19 @@ def _check_person_limits(
             },
             title=_("You already have an appointment for this service."),
         )
+    if channel == Channel.PUBLIC and settings.NO_SHOW_LIMIT:
+        missed = Appointment.objects.filter(
+            email_normalised=email_key,
+            status=Status.NO_SHOW,
+            start__gte=now - dt.timedelta(days=365),
+        ).count()
+        if missed >= settings.NO_SHOW_LIMIT:
+            raise TooMany(
+                _(
+                    "Appointments booked with this e-mail address were missed several times. "
+                    "Please call 115: our staff will gladly book for you."
+                )
+            )
     if channel == Channel.PUBLIC:
         recent = Appointment.objects.filter(
             email_normalised=email_key, created_at__gte=now - dt.timedelta(days=30)
@@ -375,7 +403,7 @@ def _create(
     person: PersonInput,
     email_key: str,
     channel: str,
-    manage_token: str,
+    manage_nonce: str,
     confirm_token: str | None,
     now: dt.datetime,
 ) -> Appointment:
@@ -396,7 +424,8 @@ def _create(
                     email_normalised=email_key,
                     phone=person.phone.strip(),
                     language=person.language if person.language in ("de", "en") else "de",
-                    manage_token_hash=token_hash(manage_token),
+                    manage_nonce=manage_nonce,
+                    manage_token_hash=token_hash(manage_token_from(manage_nonce)),
                     confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
                     hold_expires_at=(
                         now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
@@ -588,3 +617,76 @@ def holds_release_expired(*, now: dt.datetime | None = None) -> int:
                 _free_seats(appointment, Status.EXPIRED, EventKind.EXPIRED, by=None, note="")
                 released += 1
     return released
+
+
+def reminders_send_due(*, now: dt.datetime | None = None) -> int:
+    """Remind everyone whose confirmed appointment starts within REMINDER_HOURS_BEFORE
+    (once each: the row is locked and marked in the same transaction)."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(hours=settings.REMINDER_HOURS_BEFORE)
+    due = Appointment.objects.filter(
+        status=Status.CONFIRMED, reminded_at__isnull=True, start__gt=now, start__lte=horizon
+    ).exclude(manage_nonce="")
+    sent = 0
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            appointment = Appointment.objects.select_for_update().get(pk=pk)
+            if appointment.reminded_at is not None or appointment.status != Status.CONFIRMED:
+                continue
+            appointment.reminded_at = now
+            appointment.save(update_fields=["reminded_at"])
+            AppointmentEvent.objects.create(appointment=appointment, kind=EventKind.REMINDED)
+            notifications.reminder_mail_on_commit(
+                appointment=appointment, manage_token=manage_token_of(appointment)
+            )
+            sent += 1
+    return sent
+
+
+def appointment_keep(*, appointment: Appointment) -> None:
+    """The person answered a reminder with "I still need it" (recorded once)."""
+    with transaction.atomic():
+        if not appointment.events.filter(kind=EventKind.KEPT).exists():
+            AppointmentEvent.objects.create(appointment=appointment, kind=EventKind.KEPT)
+
+
+def appointment_no_show(
+    *, appointment: Appointment, by: Any, now: dt.datetime | None = None
+) -> Appointment:
+    """Staff record that the person did not come; no-shows count against online booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != Status.CONFIRMED:
+            raise Conflict(_("Only a confirmed appointment can be marked as not attended."))
+        if appointment.start > now:
+            raise Conflict(_("The appointment has not started yet."))
+        appointment.status = Status.NO_SHOW
+        appointment.save(update_fields=["status"])
+        AppointmentEvent.objects.create(
+            appointment=appointment, kind=EventKind.NO_SHOW, actor=_staff(by)
+        )
+    return appointment
+
+
+def closures_notify_affected(*, now: dt.datetime | None = None) -> list[Appointment]:
+    """Tell every person whose active appointment falls into a closure (of the whole location
+    or of the appointment's counter), once; staff see the same list to move them."""
+    from hamburg_service.appointments.selectors import appointments_hit_by_closures
+
+    now = now or timezone.now()
+    told = []
+    for appointment in appointments_hit_by_closures(now=now, only_untold=True):
+        with transaction.atomic():
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if locked.closure_notified_at is not None or locked.status not in ACTIVE:
+                continue
+            locked.closure_notified_at = now
+            locked.save(update_fields=["closure_notified_at"])
+            AppointmentEvent.objects.create(appointment=locked, kind=EventKind.CLOSURE)
+            if locked.manage_nonce:
+                notifications.closure_mail_on_commit(
+                    appointment=locked, manage_token=manage_token_of(locked)
+                )
+            told.append(locked)
+    return told

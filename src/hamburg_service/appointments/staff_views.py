@@ -24,6 +24,7 @@ from hamburg_service.accounts.views import staff_required
 from hamburg_service.appointments import availability, services
 from hamburg_service.appointments.forms import PersonForm, ServiceChoiceField, bookable_services
 from hamburg_service.appointments.models import Appointment, Channel
+from hamburg_service.appointments.selectors import appointments_hit_by_closures
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location
 from hamburg_service.errors import AppError, InvalidInput
@@ -82,6 +83,10 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
                 for a in appointments
             ],
             "can_manage": has_perm(request.user, Perm.APPOINTMENTS_MANAGE, location),
+            "affected": [
+                {"a": a, "start": a.start.astimezone(hours.BERLIN)}
+                for a in appointments_hit_by_closures(location=location)
+            ],
         },
     )
 
@@ -246,7 +251,10 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                if request.POST.get("action") == "cancel":
+                if request.POST.get("action") == "no_show":
+                    services.appointment_no_show(appointment=appointment, by=request.user)
+                    messages.success(request, _("Recorded: the person did not attend."))
+                elif request.POST.get("action") == "cancel":
                     services.appointment_cancel(
                         appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
                     )

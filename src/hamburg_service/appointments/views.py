@@ -245,6 +245,9 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
                 request, _("Your appointment is cancelled. The time is free for others again.")
             )
         return redirect("appointments:manage", token=token)
+    if request.GET.get("keep") and appointment.is_active:
+        services.appointment_keep(appointment=appointment)
+        messages.success(request, _("Thank you. Your appointment stays booked."))
     chosen = list(appointment.services.order_by("appointmentservice__position"))
     return render(
         request,

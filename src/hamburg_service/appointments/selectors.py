@@ -1,0 +1,51 @@
+"""Reads of the appointment book shared by staff pages and background work."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from hamburg_service.appointments.models import ACTIVE, Appointment
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Closure, Location
+
+
+def appointments_hit_by_closures(
+    *, now: dt.datetime | None = None, location: Location | None = None, only_untold: bool = False
+) -> list[Appointment]:
+    """Active future appointments that a closure (whole location or their counter) covers."""
+    now = now or timezone.now()
+    today = now.astimezone(hours.BERLIN).date()
+    closures = Closure.objects.filter(end_date__gte=today).prefetch_related("counters")
+    if location is not None:
+        closures = closures.filter(location=location)
+    hit: dict[int, Appointment] = {}
+    for closure in closures:
+        first = hours.local_datetime(closure.start_date, 0)
+        last = hours.local_datetime(closure.end_date + dt.timedelta(days=1), 0)
+        candidates = Appointment.objects.filter(
+            location_id=closure.location_id,
+            status__in=ACTIVE,
+            start__gte=max(first, now),
+            start__lt=last,
+        ).select_related("counter")
+        counter_ids = {c.pk for c in closure.counters.all()}
+        if counter_ids:
+            candidates = candidates.filter(counter_id__in=counter_ids)
+        if only_untold:
+            candidates = candidates.filter(closure_notified_at__isnull=True)
+        for appointment in candidates:
+            if _inside(closure, appointment):
+                hit[appointment.pk] = appointment
+    return sorted(hit.values(), key=lambda a: a.start)
+
+
+def _inside(closure: Closure, appointment: Appointment) -> bool:
+    if closure.start_time is None or closure.end_time is None:
+        return True
+    start = appointment.start.astimezone(hours.BERLIN)
+    end = appointment.end.astimezone(hours.BERLIN)
+    opens = dt.datetime.combine(start.date(), closure.start_time, tzinfo=hours.BERLIN)
+    closes = dt.datetime.combine(start.date(), closure.end_time, tzinfo=hours.BERLIN)
+    return start < closes and end > opens

@@ -1,0 +1,138 @@
+"""Reminders before the appointment, no-shows and closures over booked appointments."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from hamburg_service.accounts.models import Role
+from hamburg_service.appointments import services
+from hamburg_service.appointments.models import Appointment, AppointmentEvent, Status
+from hamburg_service.catalog.models import Closure
+from hamburg_service.errors import Conflict, TooMany
+
+from .conftest import DAY, NOW, at, person
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run the sweeper with its on-commit e-mails executed."""
+
+    def run(command: str = "appointments_sweep") -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command(command)
+
+    return run
+
+
+def book(city, start, n=1, **kw):
+    return services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=start, person=person(n), **kw
+    ).appointment
+
+
+def test_reminder_goes_out_once_two_days_before_with_keep_and_cancel_links(city, run_on_commit):
+    appointment = book(city, at(9))
+    run_on_commit()
+    assert mail.outbox == []  # a week ahead: too early
+    two_days_before = at(9) - dt.timedelta(hours=47)
+    with time_machine.travel(two_days_before, tick=False):
+        run_on_commit()
+        run_on_commit()
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "?keep=1" in body
+    token = body.split("/manage/")[1].split("/")[0]
+    assert services.appointment_by_token(token=token).pk == appointment.pk
+    appointment.refresh_from_db()
+    assert appointment.reminded_at is not None
+
+
+def test_keep_link_records_the_answer_once_and_cancels_nothing(city, client):
+    booking = services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    )
+    for _ in range(2):
+        page = client.get(f"/appointments/manage/{booking.manage_token}/?keep=1")
+        assert page.status_code == 200
+    kinds = list(AppointmentEvent.objects.values_list("kind", flat=True))
+    assert kinds.count("kept") == 1
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.status == Status.CONFIRMED
+
+
+def test_staff_mark_a_no_show_only_after_the_start(city, client_as):
+    appointment = book(city, at(9))
+    desk = client_as(Role.FRONT_DESK, locations=["centre"])
+    url = f"/appointments/staff/appointment/{appointment.reference}/"
+    early = desk.post(url, {"action": "no_show", "reason": "-"})
+    assert early.status_code == 409
+    with time_machine.travel(at(9, 30), tick=False):
+        desk = client_as(Role.FRONT_DESK, locations=["centre"])  # a new working day's sign-in
+        done = desk.post(url, {"action": "no_show", "reason": "-"})
+        assert done.status_code == 302
+        assert done["Location"] == url
+    appointment.refresh_from_db()
+    assert appointment.status == Status.NO_SHOW
+    event = appointment.events.get(kind="no_show")
+    assert event.actor is not None
+    with pytest.raises(Conflict):
+        services.appointment_no_show(appointment=appointment, by=None)
+
+
+def test_repeated_no_shows_stop_online_booking_but_not_staff_booking(city, settings):
+    settings.NO_SHOW_LIMIT = 2
+    for hour in (8, 9):
+        missed = book(city, at(hour, day=DAY - dt.timedelta(days=3)), 1, channel="staff")
+        Appointment.objects.filter(pk=missed.pk).update(status=Status.NO_SHOW)
+    with pytest.raises(TooMany):
+        book(city, at(10), 1)
+    staff = book(city, at(10), 1, channel="staff")
+    assert staff.status == Status.CONFIRMED
+
+
+def test_a_closure_over_booked_times_is_listed_for_staff_and_the_people_are_told(
+    city, client_as, run_on_commit
+):
+    hit = book(city, at(9), 1)
+    spared = book(city, at(11), 2)
+    Closure.objects.create(
+        location=city.location,
+        start_date=DAY,
+        end_date=DAY,
+        start_time=dt.time(8, 30),
+        end_time=dt.time(10),
+    )
+    desk = client_as(Role.FRONT_DESK, locations=["centre"])
+    page = desk.get(f"/appointments/staff/centre/?date={DAY.isoformat()}").content.decode()
+    listed = page.split('id="affected-heading"')[1].split("</section>")[0]
+    assert hit.reference in listed
+    assert spared.reference not in listed
+    run_on_commit()
+    run_on_commit()
+    assert [m.to for m in mail.outbox] == [["person1@example.org"]]
+    assert "/move/" in mail.outbox[0].body
+    hit.refresh_from_db()
+    assert hit.closure_notified_at is not None
+    assert hit.status == Status.CONFIRMED  # people choose a new time; nothing is cancelled
+
+
+def test_a_closure_of_one_counter_hits_only_appointments_on_it(city, run_on_commit):
+    first = book(city, at(9), 1)
+    second = book(city, at(9), 2)
+    closure = Closure.objects.create(location=city.location, start_date=DAY, end_date=DAY)
+    closure.counters.add(first.counter)
+    run_on_commit()
+    assert [m.to for m in mail.outbox] == [["person1@example.org"]]
+    second.refresh_from_db()
+    assert second.closure_notified_at is None
