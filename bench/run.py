@@ -3,6 +3,7 @@
     make bench                                  # = .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --db sqlite --quick
     .venv/bin/python bench/run.py --db postgres --only opening-hours
+    .venv/bin/python bench/run.py --only appointments
 
 Per backend: a fresh database (SQLite under var/bench/, PostgreSQL `hamburg_bench`), migrated,
 with the Hamburg-scale generated city and some closures; gunicorn started as documented; then
@@ -29,10 +30,21 @@ import harness
 import opening_hours
 from harness import BENCH_VAR, ROOT, Context, Result
 
+import appointments
+
 BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "opening-hours": opening_hours.run,
+    "appointments": appointments.run,
 }
 CITY = {"locations": 31, "services": 30, "counters": 8, "seed": 1}
+# Settings for load runs: bookings confirmed at once (no e-mail round trip), no per-address
+# limit, no per-IP rate limits and no captcha, so that all clients can come from 127.0.0.1.
+LOAD_ENV = {
+    "BOOKING_CONFIRM_BY_EMAIL": "false",
+    "MAX_BOOKINGS_PER_EMAIL_30_DAYS": "1000000",
+    "RATE_LIMITS_ENABLED": "false",
+    "CAPTCHA_ENABLED": "false",
+}
 DOCS = ROOT / "docs" / "benchmarks.md"
 DOCS_HEADER = "# Benchmarks\n\nResults of `make bench` (bench/run.py).\n"
 BACKEND_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -42,7 +54,7 @@ def prepare(backend: str, log: Path, *, collectstatic: bool) -> tuple[dict[str, 
     """Fresh database, migrated, with the generated city and closures; returns the server
     environment and the data description."""
     harness.reset_database(backend)
-    env = harness.production_env(harness.database_url(backend))
+    env = harness.production_env(harness.database_url(backend), **LOAD_ENV)
     harness.manage(env, "migrate", "--noinput", log=log)
     harness.manage(
         env,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -19,8 +20,13 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 @pytest.fixture(scope="module")
 def demo_in_database(django_db_setup, django_db_blocker):
+    """The demo city for the whole module, committed; emptied again afterwards so later tests
+    start from a clean database."""
     with django_db_blocker.unblock():
         demo_city_load()
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

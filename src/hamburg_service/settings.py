@@ -279,6 +279,11 @@ BOOKING_CONFIRM_BY_EMAIL = env_bool("BOOKING_CONFIRM_BY_EMAIL", True)
 BOOKING_HOLD_MINUTES = int(os.environ.get("BOOKING_HOLD_MINUTES", "15"))
 MAX_ACTIVE_PER_PERSON_AND_SERVICE = int(os.environ.get("MAX_ACTIVE_PER_PERSON_AND_SERVICE", "1"))
 MAX_BOOKINGS_PER_EMAIL_30_DAYS = int(os.environ.get("MAX_BOOKINGS_PER_EMAIL_30_DAYS", "5"))
+# Cancelled seats are offered to the waitlist first and released to everyone after this delay.
+CANCEL_RELEASE_MINUTES = int(os.environ.get("CANCEL_RELEASE_MINUTES", "30"))
+WAITLIST_HOLD_HOURS = int(os.environ.get("WAITLIST_HOLD_HOURS", "24"))
+WAITLIST_MAX_DAYS = int(os.environ.get("WAITLIST_MAX_DAYS", "90"))
+WAITLIST_OFFERS_PER_SWEEP = int(os.environ.get("WAITLIST_OFFERS_PER_SWEEP", "200"))
 REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
 # Public booking pauses for a person with this many no-shows in the last 12 months (0 = never).
 NO_SHOW_LIMIT = int(os.environ.get("NO_SHOW_LIMIT", "2"))

@@ -74,6 +74,7 @@ def city(db, settings) -> City:
     settings.WALK_IN_SHARE = 0.0
     settings.STAFF_SHARE = 0.0
     settings.BOOKING_CONFIRM_BY_EMAIL = False
+    settings.CANCEL_RELEASE_MINUTES = 0  # tests of the waitlist hold seats back explicitly
     district = District.objects.create(slug="mitte", name_de="Mitte", name_en="Mitte")
     location = _location("centre", district)
     other = _location("other", district)

@@ -13,9 +13,9 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from hamburg_service.api_schemas import answers
-from hamburg_service.appointments import availability, services
+from hamburg_service.appointments import availability, services, waitlist
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.views import locations_offering
+from hamburg_service.appointments.selectors import locations_offering
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import InvalidInput
@@ -245,3 +245,71 @@ class MoveIn(Schema):
 def appointment_move(request: HttpRequest, token: str, payload: MoveIn) -> dict:
     appointment = services.appointment_by_token(token=token)
     return _out(services.appointment_move(appointment=appointment, start=payload.start))
+
+
+class WaitlistIn(Schema):
+    services: list[str] = Field(..., min_length=1, max_length=5)
+    locations: list[str] = Field(default_factory=list, description="Empty: any location")
+    date_from: dt.date
+    date_to: dt.date
+    name: str = Field(..., max_length=150)
+    email: str = Field(..., max_length=254)
+    language: str = Field("", max_length=5)
+    captcha: str = Field("", max_length=2000)
+
+
+class WaitlistOut(Schema):
+    status: str
+    services: list[str]
+    locations: list[str]
+    date_from: dt.date
+    date_to: dt.date
+    leave_token: str = Field(description="Leaves the waitlist (also sent by e-mail).")
+
+
+@router.post(
+    "/waitlist",
+    response=answers({201: WaitlistOut}, 409, 422, 429),
+    summary="Join the waitlist",
+    description=(
+        "When a suitable time frees up, it is held for the person waiting longest, who gets an "
+        "e-mail to confirm it."
+    ),
+)
+def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
+    rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
+    captcha_verify(payload.captcha)
+    chosen = _services(payload.services)
+    places = _locations(payload.locations, chosen) if payload.locations else []
+    entry, token = waitlist.waitlist_join(
+        services_=chosen,
+        locations=places,
+        date_from=payload.date_from,
+        date_to=payload.date_to,
+        person=services.PersonInput(
+            name=payload.name,
+            email=payload.email,
+            language=payload.language or get_language() or "de",
+        ),
+    )
+    return Status(
+        201,
+        {
+            "status": entry.status,
+            "services": [s.slug for s in chosen],
+            "locations": [loc.slug for loc in places],
+            "date_from": entry.date_from,
+            "date_to": entry.date_to,
+            "leave_token": token,
+        },
+    )
+
+
+@router.post(
+    "/waitlist/{token}/leave",
+    response=answers({204: None}, 404),
+    summary="Leave the waitlist",
+)
+def waitlist_leave(request: HttpRequest, token: str) -> Status[None]:
+    waitlist.waitlist_leave(entry=waitlist.waitlist_entry_by_token(token=token))
+    return Status(204, None)

@@ -101,3 +101,42 @@ class PersonForm(AccessibleErrorsMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
+
+
+class WaitlistForm(AccessibleErrorsMixin, forms.Form):
+    services = ServiceChoiceField(
+        label=_("Services"),
+        queryset=Service.objects.none(),
+        to_field_name="slug",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one service.")},
+    )
+    locations = forms.ModelMultipleChoiceField(
+        label=_("Locations (none ticked: any location)"),
+        queryset=Location.objects.none(),
+        to_field_name="slug",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    date_from = forms.DateField(
+        label=_("Earliest day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Enter a date."), "invalid": _("Enter a date.")},
+    )
+    date_to = forms.DateField(
+        label=_("Latest day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("Enter a date."), "invalid": _("Enter a date.")},
+    )
+    name = PersonForm.base_fields["name"]
+    email = PersonForm.base_fields["email"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services_field = self.fields["services"]
+        locations_field = self.fields["locations"]
+        assert isinstance(services_field, forms.ModelMultipleChoiceField)
+        assert isinstance(locations_field, forms.ModelMultipleChoiceField)
+        services_field.queryset = bookable_services().order_by("agency", "name_de")
+        locations_field.queryset = Location.objects.filter(is_active=True).order_by("name_de")
+        locations_field.label_from_instance = lambda obj: str(obj.name)  # type: ignore[method-assign]

@@ -66,6 +66,8 @@ class Appointment(models.Model):
     manage_token_hash = models.CharField(max_length=64, unique=True, editable=False)
     reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     closure_notified_at = models.DateTimeField(_("told about a closure"), null=True, blank=True)
+    # A cancelled appointment keeps its seats until then, offered only to the waitlist.
+    release_at = models.DateTimeField(_("seats released"), null=True, blank=True)
     confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -189,3 +191,57 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Offered a time")
+    BOOKED = "booked", _("Booked")
+    LAPSED = "lapsed", _("Offer not taken")
+    LEFT = "left", _("Left the waitlist")
+
+
+class WaitlistEntry(models.Model):
+    """Warteliste: someone waiting for a time for some services, in an area and a period.
+
+    Freed or new capacity is offered to the person waiting longest, held for them for a while.
+    """
+
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"))
+    email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    services = models.ManyToManyField(Service, related_name="+", verbose_name=_("services"))
+    locations = models.ManyToManyField(
+        Location,
+        related_name="+",
+        blank=True,
+        verbose_name=_("locations"),
+        help_text=_("Empty: any location offering the services."),
+    )
+    date_from = models.DateField(_("from"))
+    date_to = models.DateField(_("until"))
+    leave_nonce = models.CharField(max_length=32, editable=False)
+    leave_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    offer = models.OneToOneField(
+        Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry"
+    )
+    offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist")
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_to__gte=models.F("date_from")), name="waitlist_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status} {self.date_from}–{self.date_to}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import icalendar
 from django.conf import settings
@@ -88,13 +89,14 @@ def _enqueue_on_commit(appointment: Appointment, template: str, **context: str) 
 
 
 def booking_mail_on_commit(
-    *, appointment: Appointment, manage_token: str, confirm_token: str | None
+    *, appointment: Appointment, manage_token: str, confirm_token: str | None, template: str = ""
 ) -> None:
     language = appointment.language
     context = {"manage_url": manage_url(manage_token, language)}
     if confirm_token:
         context["confirm_url"] = confirm_url(confirm_token, language)
-    _enqueue_on_commit(appointment, "confirm" if confirm_token else "booked", **context)
+    default = "confirm" if confirm_token else "booked"
+    _enqueue_on_commit(appointment, template or default, **context)
 
 
 def confirmed_mail_on_commit(*, appointment: Appointment) -> None:
@@ -118,3 +120,37 @@ def reminder_mail_on_commit(*, appointment: Appointment, manage_token: str) -> N
 def closure_mail_on_commit(*, appointment: Appointment, manage_token: str) -> None:
     url = manage_url(manage_token, appointment.language)
     _enqueue_on_commit(appointment, "closure", manage_url=url, move_url=f"{url}move/")
+
+
+def leave_url(token: str, language: str) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse("appointments:waitlist-leave", args=[token])
+
+
+def waitlist_mail_on_commit(*, entry: Any, template: str, leave_token: str) -> None:
+    from hamburg_service.appointments.tasks import send_waitlist_mail
+
+    pk = entry.pk
+    context = {"leave_url": leave_url(leave_token, entry.language)}
+    transaction.on_commit(
+        lambda: send_waitlist_mail.enqueue(entry_id=pk, template=template, context=context)
+    )
+
+
+def send_waitlist_now(entry_id: int, template: str, **context: object) -> None:
+    from hamburg_service.appointments.models import WaitlistEntry
+
+    entry = WaitlistEntry.objects.prefetch_related("services", "locations").get(pk=entry_id)
+    with translation.override(entry.language):
+        body = render_to_string(
+            f"appointments/mail/{template}.txt",
+            {
+                "entry": entry,
+                "services": list(entry.services.all()),
+                "locations": list(entry.locations.all()),
+                **context,
+            },
+        )
+        subject, _, text = body.strip().partition("\n")
+        EmailMessage(subject=subject.strip(), body=text.strip(), to=[entry.email]).send()
+    logger.info("Sent %s mail for waitlist entry %s", template, entry_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.utils import timezone
 
 from hamburg_service.appointments.models import ACTIVE, Appointment
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Closure, Location
+from hamburg_service.catalog.models import Closure, Location, Service
 
 
 def appointments_hit_by_closures(
@@ -49,3 +50,11 @@ def _inside(closure: Closure, appointment: Appointment) -> bool:
     opens = dt.datetime.combine(start.date(), closure.start_time, tzinfo=hours.BERLIN)
     closes = dt.datetime.combine(start.date(), closure.end_time, tzinfo=hours.BERLIN)
     return start < closes and end > opens
+
+
+def locations_offering(services: Sequence[Service]) -> list[Location]:
+    """Active locations offering every one of `services`."""
+    qs = Location.objects.filter(is_active=True)
+    for service in services:
+        qs = qs.filter(services=service)
+    return list(qs.distinct().order_by("name_de"))

@@ -186,7 +186,7 @@ def _check_time(
     return day, availability.unit_of(start, day)
 
 
-def _lock_ledger(location: Location, day: dt.date) -> DayLedger:
+def lock_day(location: Location, day: dt.date) -> DayLedger:
     DayLedger.objects.get_or_create(location=location, date=day)
     return DayLedger.objects.select_for_update().get(location=location, date=day)
 
@@ -205,16 +205,35 @@ def _release_expired_holds(location: Location, day: dt.date, now: dt.datetime) -
         _free_seats(appointment, Status.EXPIRED, EventKind.EXPIRED, by=None, note="")
 
 
-def _free_seats(appointment: Appointment, status: str, kind: str, *, by: Any, note: str) -> None:
+def _free_seats(
+    appointment: Appointment,
+    status: str,
+    kind: str,
+    *,
+    by: Any,
+    note: str,
+    hold_back_until: dt.datetime | None = None,
+) -> None:
+    """End an appointment. Its seats are freed now, or with `hold_back_until` kept until then
+    for the waitlist (the ledger lock of its day must be held)."""
+    if hold_back_until is None:
+        release_seats(appointment)
+    appointment.release_at = hold_back_until
+    appointment.status = status
+    appointment.hold_expires_at = None
+    appointment.save(update_fields=["status", "hold_expires_at", "release_at"])
+    AppointmentEvent.objects.create(appointment=appointment, kind=kind, actor=_staff(by), note=note)
+
+
+def release_seats(appointment: Appointment) -> None:
     day = appointment.start.astimezone(hours.BERLIN).date()
     deleted, _by_model = SeatClaim.objects.filter(appointment=appointment).delete()
     DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
         booked_units=F("booked_units") - deleted
     )
-    appointment.status = status
-    appointment.hold_expires_at = None
-    appointment.save(update_fields=["status", "hold_expires_at"])
-    AppointmentEvent.objects.create(appointment=appointment, kind=kind, actor=_staff(by), note=note)
+    if appointment.release_at is not None:
+        appointment.release_at = None
+        appointment.save(update_fields=["release_at"])
 
 
 def _staff(by: Any) -> Any:
@@ -262,6 +281,9 @@ def appointment_book(
     by: Any = None,
     confirm_by_email: bool | None = None,
     now: dt.datetime | None = None,
+    reuse: Appointment | None = None,
+    hold_minutes: int | None = None,
+    mail: str = "",
 ) -> Booking:
     """Book a visit for `services` at `location` starting at `start` (Termin buchen).
 
@@ -285,8 +307,12 @@ def appointment_book(
             Booker.objects.get_or_create(email_normalised=email_key)
             Booker.objects.select_for_update().get(email_normalised=email_key)
             _check_person_limits(email_key=email_key, services=services, now=now, channel=channel)
-            _lock_ledger(location, day)
+            lock_day(location, day)
             _release_expired_holds(location, day, now)
+            if reuse is not None:  # seats held back from a cancellation, for the waitlist
+                reuse.refresh_from_db()
+                if reuse.status == Status.CANCELLED and reuse.release_at is not None:
+                    release_seats(reuse)
             counter, k = _take_seats(
                 location=location, day=day, unit=unit, services=services, channel=channel
             )
@@ -303,6 +329,7 @@ def appointment_book(
                 manage_nonce=manage_nonce,
                 confirm_token=confirm_token,
                 now=now,
+                hold_minutes=hold_minutes,
             )
             AppointmentEvent.objects.create(
                 appointment=appointment,
@@ -310,7 +337,10 @@ def appointment_book(
                 actor=_staff(by),
             )
             notifications.booking_mail_on_commit(
-                appointment=appointment, manage_token=manage_token, confirm_token=confirm_token
+                appointment=appointment,
+                manage_token=manage_token,
+                confirm_token=confirm_token,
+                template=mail,
             )
     except SlotTaken as conflict:
         conflict.extra["next_free_times"] = [
@@ -406,6 +436,7 @@ def _create(
     manage_nonce: str,
     confirm_token: str | None,
     now: dt.datetime,
+    hold_minutes: int | None = None,
 ) -> Appointment:
     for _attempt in range(5):
         try:
@@ -428,7 +459,7 @@ def _create(
                     manage_token_hash=token_hash(manage_token_from(manage_nonce)),
                     confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
                     hold_expires_at=(
-                        now + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+                        now + dt.timedelta(minutes=hold_minutes or settings.BOOKING_HOLD_MINUTES)
                         if confirm_token
                         else None
                     ),
@@ -507,13 +538,22 @@ def appointment_cancel(
     """Cancel and free the seats at once (Termin absagen)."""
     with transaction.atomic():
         day = appointment.start.astimezone(hours.BERLIN).date()
-        _lock_ledger(appointment.location, day)
+        lock_day(appointment.location, day)
         appointment.refresh_from_db()
         if appointment.status not in ACTIVE:
             raise Conflict(_("This appointment is no longer active."))
         if appointment.end <= timezone.now():
             raise Conflict(_("This appointment has already taken place."))
-        _free_seats(appointment, Status.CANCELLED, EventKind.CANCELLED, by=by, note=reason[:300])
+        delay = settings.CANCEL_RELEASE_MINUTES
+        hold_back = timezone.now() + dt.timedelta(minutes=delay) if delay else None
+        _free_seats(
+            appointment,
+            Status.CANCELLED,
+            EventKind.CANCELLED,
+            by=by,
+            note=reason[:300],
+            hold_back_until=hold_back,
+        )
         notifications.cancelled_mail_on_commit(appointment=appointment)
     return appointment
 
@@ -536,7 +576,7 @@ def appointment_move(
     try:
         with transaction.atomic():
             for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
-                _lock_ledger(location, day)
+                lock_day(location, day)
             appointment.refresh_from_db()
             if appointment.status not in ACTIVE:
                 raise Conflict(_("This appointment is no longer active."))
@@ -607,7 +647,7 @@ def holds_release_expired(*, now: dt.datetime | None = None) -> int:
     for pk, _location_id, start in list(pending):
         with transaction.atomic():
             appointment = Appointment.objects.select_related("location").get(pk=pk)
-            _lock_ledger(appointment.location, start.astimezone(hours.BERLIN).date())
+            lock_day(appointment.location, start.astimezone(hours.BERLIN).date())
             appointment.refresh_from_db()
             if (
                 appointment.status == Status.HELD

@@ -41,3 +41,18 @@ def send_appointment_mail(
             template=template,
             context=context,
         )
+
+
+@task()
+def send_waitlist_mail(
+    *, entry_id: int, template: str, context: dict[str, str], attempt: int = 1
+) -> None:
+    from hamburg_service.appointments import notifications
+
+    try:
+        notifications.send_waitlist_now(entry_id, template, **context)
+    except Exception:
+        logger.exception("Mail %s for waitlist entry %s failed", template, entry_id)
+        retry_later(
+            send_waitlist_mail, attempt, entry_id=entry_id, template=template, context=context
+        )

@@ -20,9 +20,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hamburg_service.appointments import availability, notifications, services
-from hamburg_service.appointments.forms import TIMES_OF_DAY, PersonForm, SearchForm
+from hamburg_service.appointments import availability, notifications, services, waitlist
+from hamburg_service.appointments.forms import TIMES_OF_DAY, PersonForm, SearchForm, WaitlistForm
 from hamburg_service.appointments.models import Appointment
+from hamburg_service.appointments.selectors import locations_offering
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
@@ -31,13 +32,6 @@ from hamburg_service.web.forms import parse_moment
 from hamburg_service.web.ratelimit import rate_limit
 
 MAX_SHOWN = 30
-
-
-def locations_offering(services_: Sequence[Service]) -> list[Location]:
-    qs = Location.objects.filter(is_active=True)
-    for service in services_:
-        qs = qs.filter(services=service)
-    return list(qs.distinct().order_by("name_de"))
 
 
 def _grouped(
@@ -311,3 +305,61 @@ def calendar(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(notifications.ics_for(appointment), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="termin-{appointment.reference}.ics"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_join(request: HttpRequest) -> HttpResponse:
+    """Join the waitlist when no suitable time is free."""
+    initial = {
+        "services": request.GET.getlist("services"),
+        "locations": [slug for slug in request.GET.getlist("location") if slug],
+    }
+    form = WaitlistForm(request.POST or None, initial=initial)
+    problem: AppError | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
+            captcha_verify(request.POST.get("captcha", ""))
+            waitlist.waitlist_join(
+                services_=list(form.cleaned_data["services"]),
+                locations=list(form.cleaned_data["locations"]),
+                date_from=form.cleaned_data["date_from"],
+                date_to=form.cleaned_data["date_to"],
+                person=services.PersonInput(
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    language=get_language() or "de",
+                ),
+            )
+        except InvalidInput as error:
+            for item in error.errors:
+                form.add_error(
+                    item["field"] if item["field"] in form.fields else None, item["message"]
+                )
+            problem = error
+        except AppError as error:
+            problem = error
+        else:
+            return render(
+                request, "appointments/waitlist_joined.html", {"email": form.cleaned_data["email"]}
+            )
+    status = 200 if request.method == "GET" else (problem.status if problem else 422)
+    return render(
+        request,
+        "appointments/waitlist.html",
+        {"form": form, "problem": problem, "captcha_enabled": settings.CAPTCHA_ENABLED},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def waitlist_leave(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        entry = waitlist.waitlist_entry_by_token(token=token)
+    except AppError as error:
+        raise Http404(error.detail) from error
+    if request.method == "POST":
+        waitlist.waitlist_leave(entry=entry)
+        messages.success(request, _("You have left the waitlist."))
+        return redirect("appointments:waitlist-leave", token=token)
+    return render(request, "appointments/waitlist_leave.html", {"entry": entry})

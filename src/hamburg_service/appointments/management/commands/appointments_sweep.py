@@ -11,13 +11,18 @@ from hamburg_service.appointments.services import (
     holds_release_expired,
     reminders_send_due,
 )
+from hamburg_service.appointments.waitlist import (
+    cancelled_seats_release_due,
+    waitlist_offer_due,
+    waitlist_settle,
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Release appointment holds not confirmed in time, send due reminders, tell people whose "
-        "appointment a closure hits. With --every, keep doing it (several sweepers may run at "
-        "once: every step locks what it changes)."
+        "Release holds not confirmed in time, offer freed times to the waitlist, send due "
+        "reminders, tell people whose appointment a closure hits. With --every, keep doing it "
+        "(several sweepers may run at once: every step locks what it changes)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,11 +33,15 @@ class Command(BaseCommand):
         runs = 0
         while True:
             released = holds_release_expired()
+            waitlist_settle()
+            offered = waitlist_offer_due()  # before held-back seats go to everyone
+            freed = cancelled_seats_release_due()
             reminded = reminders_send_due()
             told = len(closures_notify_affected())
-            if released or reminded or told:
+            if released or offered or freed or reminded or told:
                 self.stdout.write(
-                    f"Released {released} expired holds, sent {reminded} reminders, "
+                    f"Released {released} expired holds, offered {offered} times to the "
+                    f"waitlist, freed {freed} cancelled seats, sent {reminded} reminders, "
                     f"told {told} people about closures."
                 )
             runs += 1
