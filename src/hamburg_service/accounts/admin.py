@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hamburg_service.accounts.models import RoleAssignment, User
+from hamburg_service.accounts.models import AccessLog, RoleAssignment, User
 
 
 class RoleInline(admin.TabularInline):
@@ -33,3 +33,19 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
         return ", ".join(str(r.get_role_display()) for r in obj.role_assignments.all())
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ("at", "actor", "what", "scope", "purpose")
+    list_filter = ("what",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -89,7 +89,7 @@ def perms_of(user: Any) -> set[Perm]:
 
 
 # The Django admin asks Django's model permissions; administrators hold all of them for our apps.
-ADMIN_APPS = frozenset({"catalog", "accounts", "feedback", "axes"})
+ADMIN_APPS = frozenset({"catalog", "accounts", "feedback", "axes", "appointments"})
 
 
 class RoleBackend:

@@ -15,7 +15,7 @@ from ninja.responses import Status
 from hamburg_service.api_schemas import answers
 from hamburg_service.appointments import availability, services, waitlist
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import locations_offering
+from hamburg_service.appointments.selectors import locations_offering, nearest
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.errors import InvalidInput
@@ -30,6 +30,7 @@ class FreeTimeOut(Schema):
     start: dt.datetime
     end: dt.datetime
     counters: int = Field(description="Counters free at that time for the visit.")
+    distance_km: float | None = Field(None, description="From `near`, when given.")
 
 
 class AvailabilityQuery(Schema):
@@ -40,6 +41,13 @@ class AvailabilityQuery(Schema):
     earliest: dt.time | None = Field(None, description="Starting no earlier than (local time)")
     latest: dt.time | None = Field(None, description="Starting no later than (local time)")
     limit: int = Field(20, ge=1, le=50)
+    near: str = Field(
+        "",
+        max_length=40,
+        pattern=r"^$|^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+        description="latitude,longitude: search only the nearest locations, nearest first",
+    )
+    nearest: int = Field(5, ge=1, le=31, description="How many nearest locations, with `near`")
 
 
 def _services(slugs: list[str]) -> list[Service]:
@@ -78,6 +86,12 @@ def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) ->
     rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
     chosen = _services(params.services)
     places = _locations(params.location, chosen)
+    distances: dict[int, float] = {}
+    if params.near:
+        latitude, longitude = (float(part) for part in params.near.split(","))
+        ranked = nearest(places, latitude=latitude, longitude=longitude, count=params.nearest)
+        places = [loc for loc, _km in ranked]
+        distances = {loc.pk: round(km, 1) for loc, km in ranked}
     first, last = availability.booking_window(chosen, timezone.localdate())
     start = max(first, params.start or first)
     end = min(last, params.end or last)
@@ -94,10 +108,19 @@ def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) ->
         limit=min(params.limit, settings.AVAILABILITY_MAX_RESULTS),
     )
     slugs = {loc.pk: loc.slug for loc in places}
-    return [
-        {"location": slugs[f.location_id], "start": f.start, "end": f.end, "counters": f.counters}
+    rows = [
+        {
+            "location": slugs[f.location_id],
+            "start": f.start,
+            "end": f.end,
+            "counters": f.counters,
+            "distance_km": distances.get(f.location_id),
+        }
         for f in found
     ]
+    if distances:  # nearest first, then earliest
+        rows.sort(key=lambda r: (r["distance_km"], r["start"]))
+    return rows
 
 
 class BookingIn(Schema):

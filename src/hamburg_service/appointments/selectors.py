@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 
 from django.utils import timezone
@@ -58,3 +59,25 @@ def locations_offering(services: Sequence[Service]) -> list[Location]:
     for service in services:
         qs = qs.filter(services=service)
     return list(qs.distinct().order_by("name_de"))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine); plenty for "which centre is nearest"."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def nearest(
+    locations: Sequence[Location], *, latitude: float, longitude: float, count: int
+) -> list[tuple[Location, float]]:
+    """The `count` locations nearest to a point, with their distance in km."""
+    ranked = sorted(
+        (
+            (loc, distance_km(latitude, longitude, float(loc.latitude), float(loc.longitude)))
+            for loc in locations
+        ),
+        key=lambda pair: pair[1],
+    )
+    return ranked[:count]

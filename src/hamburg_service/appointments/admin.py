@@ -1,0 +1,45 @@
+"""Read-only views of the appointment book for administrators (changes go through the pages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from hamburg_service.appointments.models import Appointment, AppointmentEvent, WaitlistEntry
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = AppointmentEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "kind", "actor", "note")
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "location", "start", "status", "channel")
+    list_filter = ("status", "channel", "location")
+    search_fields = ("reference",)
+    date_hierarchy = "start"
+    inlines = [EventInline]
+    exclude = ("manage_token_hash", "confirm_token_hash", "manage_nonce", "email_normalised")
+
+
+@admin.register(WaitlistEntry)
+class WaitlistAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "status", "date_from", "date_to", "offered_at")
+    list_filter = ("status",)
+    exclude = ("leave_nonce", "leave_token_hash", "email_normalised")
