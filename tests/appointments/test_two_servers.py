@@ -70,14 +70,14 @@ def two_servers(city) -> Iterator[list[str]]:
     ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         for url in urls:
             while True:
                 try:
                     with urllib.request.urlopen(f"{url}/healthz", timeout=2) as answer:
                         if answer.status == 200:
                             break
-                except (urllib.error.URLError, ConnectionError):
+                except OSError:  # not up yet: refused, reset or timed out
                     pass
                 assert time.monotonic() < deadline, "servers did not start"
                 time.sleep(0.2)

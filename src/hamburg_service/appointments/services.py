@@ -473,12 +473,20 @@ def _create(
         AppointmentService(appointment=appointment, service=s, position=i)
         for i, s in enumerate(services)
     )
+    _claim_seats(appointment=appointment, counter_id=counter_id, day=day, unit=unit, k=k)
+    return appointment
+
+
+def _claim_seats(
+    *, appointment: Appointment, counter_id: int, day: dt.date, unit: int, k: int
+) -> None:
+    """Write the seats of a visit and count them in the day's ledger (lock held)."""
     try:
         with transaction.atomic():
             SeatClaim.objects.bulk_create(
                 SeatClaim(
                     counter_id=counter_id,
-                    location=location,
+                    location_id=appointment.location_id,
                     appointment=appointment,
                     start=availability.unit_start(day, unit + i),
                 )
@@ -486,8 +494,9 @@ def _create(
             )
     except IntegrityError as error:
         raise SlotTaken() from error
-    DayLedger.objects.filter(location=location, date=day).update(booked_units=F("booked_units") + k)
-    return appointment
+    DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
+        booked_units=F("booked_units") + k
+    )
 
 
 def appointment_by_token(*, token: str) -> Appointment:
@@ -600,24 +609,7 @@ def appointment_move(
             appointment.end = availability.unit_start(new_day, unit + k)
             appointment.units = k
             appointment.save(update_fields=["counter", "start", "end", "units"])
-            try:
-                with transaction.atomic():
-                    SeatClaim.objects.bulk_create(
-                        SeatClaim(
-                            counter_id=counter,
-                            location=location,
-                            appointment=appointment,
-                            start=availability.unit_start(new_day, unit + i),
-                        )
-                        for i in range(k)
-                    )
-            except IntegrityError as error:
-                raise Conflict(
-                    _("This time has just been taken. Please choose another one.")
-                ) from error
-            DayLedger.objects.filter(location=location, date=new_day).update(
-                booked_units=F("booked_units") + k
-            )
+            _claim_seats(appointment=appointment, counter_id=counter, day=new_day, unit=unit, k=k)
             note = (
                 f"{old_start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M} → "
                 f"{appointment.start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M}"

@@ -40,6 +40,23 @@ def _location(request: HttpRequest, slug: str, perm: Perm) -> Location:
     return location
 
 
+def _staff_times(
+    location: Location, chosen: list[Any], start: dt.date, end: dt.date, limit: int
+) -> list[dict[str, Any]]:
+    """Free times within the staff share, as radio-button choices."""
+    found = availability.free_times(
+        locations=[location],
+        services=chosen,
+        channel=Channel.STAFF,
+        start=start,
+        end=end,
+        limit=limit,
+    )
+    return [
+        {"start": f.start.astimezone(hours.BERLIN), "value": f.start.isoformat()} for f in found
+    ]
+
+
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return hours.local_datetime(day, 0), hours.local_datetime(day + dt.timedelta(days=1), 0)
 
@@ -195,17 +212,7 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
     if chosen:
         today = timezone.localdate()
         _first, last = availability.booking_window(chosen, today)
-        found = availability.free_times(
-            locations=[location],
-            services=chosen,
-            channel=Channel.STAFF,
-            start=search.cleaned_data["after"] or today,
-            end=last,
-            limit=30,
-        )
-        times = [
-            {"start": f.start.astimezone(hours.BERLIN), "value": f.start.isoformat()} for f in found
-        ]
+        times = _staff_times(location, chosen, search.cleaned_data["after"] or today, last, 30)
     return render(
         request,
         "appointments/staff/book_for_caller.html",
@@ -284,17 +291,7 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
     times = []
     if can_manage and appointment.is_active:
         _first, last = availability.booking_window(chosen, timezone.localdate())
-        found = availability.free_times(
-            locations=[appointment.location],
-            services=chosen,
-            channel=Channel.STAFF,
-            start=timezone.localdate(),
-            end=last,
-            limit=20,
-        )
-        times = [
-            {"start": f.start.astimezone(hours.BERLIN), "value": f.start.isoformat()} for f in found
-        ]
+        times = _staff_times(appointment.location, chosen, timezone.localdate(), last, 20)
     return render(
         request,
         "appointments/staff/detail.html",

@@ -129,10 +129,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except InvalidInput as error:
-            for item in error.errors:
-                form.add_error(
-                    item["field"] if item["field"] in form.fields else None, item["message"]
-                )
+            errors_to_form(form, error)
             problem = error
         except AppError as error:
             problem = error
@@ -179,6 +176,12 @@ def book(request: HttpRequest) -> HttpResponse:
     if isinstance(problem, TooMany):
         response["Retry-After"] = str(problem.retry_after or 60)
     return response
+
+
+def errors_to_form(form: Any, error: InvalidInput) -> None:
+    """Show a service's field errors at the form's fields (the rest above the form)."""
+    for item in error.errors:
+        form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
 
 
 def _hold_minutes() -> int:
@@ -332,10 +335,7 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
                 ),
             )
         except InvalidInput as error:
-            for item in error.errors:
-                form.add_error(
-                    item["field"] if item["field"] in form.fields else None, item["message"]
-                )
+            errors_to_form(form, error)
             problem = error
         except AppError as error:
             problem = error
