@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "hamburg_service.accounts",
     "hamburg_service.feedback",
     "hamburg_service.appointments",
+    "hamburg_service.visits",
     "hamburg_service.web",
 ]
 
@@ -284,6 +285,13 @@ CANCEL_RELEASE_MINUTES = int(os.environ.get("CANCEL_RELEASE_MINUTES", "30"))
 WAITLIST_HOLD_HOURS = int(os.environ.get("WAITLIST_HOLD_HOURS", "24"))
 WAITLIST_MAX_DAYS = int(os.environ.get("WAITLIST_MAX_DAYS", "90"))
 WAITLIST_OFFERS_PER_SWEEP = int(os.environ.get("WAITLIST_OFFERS_PER_SWEEP", "200"))
+# On-site visits (docs/visits.md).
+WALK_IN_DAILY_QUOTA = int(os.environ.get("WALK_IN_DAILY_QUOTA", "150"))
+CHECK_IN_EARLY_MINUTES = int(os.environ.get("CHECK_IN_EARLY_MINUTES", "60"))
+APPOINTMENT_GRACE_MINUTES = int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "10"))
+APPOINTMENT_LATE_MINUTES = int(os.environ.get("APPOINTMENT_LATE_MINUTES", "15"))
+NO_SHOW_AFTER_CALLS = int(os.environ.get("NO_SHOW_AFTER_CALLS", "3"))
+CALL_NOTICE_MINUTES = int(os.environ.get("CALL_NOTICE_MINUTES", "10"))
 REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
 # Public booking pauses for a person with this many no-shows in the last 12 months (0 = never).
 NO_SHOW_LIMIT = int(os.environ.get("NO_SHOW_LIMIT", "2"))
