@@ -51,6 +51,7 @@ api = HamburgAPI(
 api.add_router("", catalog_router)
 api.add_router("", accounts_router)
 api.add_router("", appointments_router)
+api.add_router("", __import__("hamburg_service.visits.api", fromlist=["router"]).router)
 
 
 def problem(

@@ -256,7 +256,7 @@ def appointment_check_in(
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("counter").get(pk=ticket.pk)
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
 
 
 def _own(ticket: Ticket, counter: Counter) -> None:
@@ -269,16 +269,19 @@ def ticket_call_next(
 ) -> Ticket | None:
     """Call the next customer this counter can serve (None when nobody waits)."""
     now = now or timezone.now()
-    for candidate in selectors.queue_for_counter(counter=counter, now=now, limit=5):
-        with transaction.atomic():
-            won = Ticket.objects.filter(pk=candidate.pk, status=TicketStatus.WAITING).update(
-                status=TicketStatus.CALLED, counter=counter, called_at=now, calls=1
-            )
-            if won:
-                ticket = Ticket.objects.get(pk=candidate.pk)
-                _event(ticket, EventKind.CALLED, now, counter=counter, by=by)
-                return ticket
-    return None
+    while True:  # each round, someone wins every ticket it looked at: the queue shrinks
+        candidates = selectors.queue_for_counter(counter=counter, now=now, limit=5)
+        if not candidates:
+            return None
+        for candidate in candidates:
+            with transaction.atomic():
+                won = Ticket.objects.filter(pk=candidate.pk, status=TicketStatus.WAITING).update(
+                    status=TicketStatus.CALLED, counter=counter, called_at=now, calls=1
+                )
+                if won:
+                    ticket = Ticket.objects.get(pk=candidate.pk)
+                    _event(ticket, EventKind.CALLED, now, counter=counter, by=by)
+                    return ticket
 
 
 def ticket_call(

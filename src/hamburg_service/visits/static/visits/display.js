@@ -1,0 +1,179 @@
+// Call display: poll the calls feed every second and redraw the fixed table body when its
+// version changes; announce new calls (aria-live) and play a short chime (Web Audio API).
+// Runs for days: one setTimeout chain (never stacking), one AudioContext, and only the keys of
+// the rows on screen are remembered.
+(function () {
+  "use strict";
+  var root = document.getElementById("call-display");
+  if (!root || !window.fetch) {
+    return;
+  }
+  var url = root.getAttribute("data-url");
+  var say = root.getAttribute("data-say") || "%(number)s → %(counter)s";
+  var body = document.getElementById("calls-body");
+  var empty = document.getElementById("call-empty");
+  var announcer = document.getElementById("call-announcer");
+  var offline = document.getElementById("display-offline");
+  var soundButton = document.getElementById("sound-on");
+  var version = root.getAttribute("data-version") || "";
+  var INTERVAL = 1000;
+  var MAX_BACKOFF = 15000;
+  var failures = 0;
+  var timer = null;
+  var audio = null;
+  var shown = keysOnScreen();
+
+  function keysOnScreen() {
+    var keys = new Set();
+    body.querySelectorAll("tr[data-key]").forEach(function (row) {
+      keys.add(row.getAttribute("data-key"));
+    });
+    return keys;
+  }
+
+  function keyOf(call) {
+    var seconds = call.called_at ? Math.floor(Date.parse(call.called_at) / 1000) : "";
+    return call.number + "|" + seconds + "|" + call.calls;
+  }
+
+  function cell(className, text) {
+    var td = document.createElement("td");
+    td.className = className;
+    td.textContent = text;
+    return td;
+  }
+
+  function render(calls) {
+    var rows = [];
+    var fresh = [];
+    var keys = new Set();
+    calls.forEach(function (call, index) {
+      var key = keyOf(call);
+      var tr = document.createElement("tr");
+      tr.className = "call" + (index === 0 ? " latest" : "");
+      tr.setAttribute("data-key", key);
+      tr.appendChild(cell("call-number", call.number));
+      tr.appendChild(cell("call-counter", call.counter));
+      if (!shown.has(key)) {
+        tr.className += " fresh";
+        fresh.push(call);
+      }
+      keys.add(key);
+      rows.push(tr);
+    });
+    if (!rows.length && empty) {
+      rows.push(empty.content.cloneNode(true));
+    }
+    body.replaceChildren.apply(body, rows);
+    shown = keys;
+    if (fresh.length) {
+      announce(fresh);
+      chime();
+    }
+  }
+
+  function announce(calls) {
+    if (!announcer) {
+      return;
+    }
+    // Oldest first, as they were called.
+    announcer.textContent = calls
+      .slice()
+      .reverse()
+      .map(function (call) {
+        return say.replace("%(number)s", call.number).replace("%(counter)s", call.counter);
+      })
+      .join(" ");
+  }
+
+  function context() {
+    var AudioCtor = window.AudioContext || window.webkitAudioContext;
+    if (!audio && AudioCtor) {
+      audio = new AudioCtor();
+    }
+    return audio;
+  }
+
+  function chime() {
+    var ctx = context();
+    if (!ctx) {
+      return;
+    }
+    if (ctx.state === "suspended") {
+      ctx.resume().catch(function () {});
+    }
+    var now = ctx.currentTime;
+    var tone = ctx.createOscillator();
+    var gain = ctx.createGain();
+    tone.type = "sine";
+    tone.frequency.setValueAtTime(880, now);
+    tone.frequency.setValueAtTime(660, now + 0.15);
+    gain.gain.setValueAtTime(0.0001, now);
+    gain.gain.exponentialRampToValueAtTime(0.3, now + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.3);
+    tone.connect(gain);
+    gain.connect(ctx.destination);
+    tone.onended = function () {
+      tone.disconnect();
+      gain.disconnect();
+    };
+    tone.start(now);
+    tone.stop(now + 0.3);
+  }
+
+  function schedule(delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(poll, delay);
+  }
+
+  function poll() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var abort = controller ? window.setTimeout(function () { controller.abort(); }, 5000) : null;
+    fetch(url, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "application/json" },
+      signal: controller ? controller.signal : undefined,
+    })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("HTTP " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        failures = 0;
+        if (offline) {
+          offline.hidden = true;
+        }
+        if (data && data.version !== version && Array.isArray(data.calls)) {
+          version = data.version;
+          render(data.calls);
+        }
+      })
+      .catch(function () {
+        failures += 1;
+        if (offline && failures > 2) {
+          offline.hidden = false;
+        }
+      })
+      .then(function () {
+        window.clearTimeout(abort);
+        var delay = failures ? Math.min(INTERVAL * Math.pow(2, failures), MAX_BACKOFF) : INTERVAL;
+        schedule(delay);
+      });
+  }
+
+  if (soundButton) {
+    soundButton.hidden = false;
+    soundButton.addEventListener("click", function () {
+      var ctx = context();
+      if (ctx) {
+        ctx.resume().then(chime).catch(function () {});
+        soundButton.textContent = soundButton.getAttribute("data-on");
+        soundButton.setAttribute("aria-pressed", "true");
+      }
+    });
+  }
+  schedule(INTERVAL);
+})();
