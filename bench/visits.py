@@ -149,8 +149,10 @@ def call_next_timing(*, rounds: int) -> dict[str, Any]:
     for _ in range(rounds):
         counter = rng.choice(counters)
         start = time.perf_counter()
-        visits.ticket_call_next(counter=counter, now=now)
+        ticket = visits.ticket_call_next(counter=counter, now=now)
         samples.append(time.perf_counter() - start)
+        if ticket is not None:  # the counter is free for its next call
+            visits.ticket_finish(ticket=ticket, counter=counter, outcome="served", now=now)
         visits.ticket_issue(location=location, services=[rng.choice(services)], now=now)
     statements: list[str] = []
 

@@ -23,6 +23,14 @@ def morning():
         yield traveller
 
 
+def next_at(counter):
+    """Call the next ticket at `counter`, finishing whatever it had before."""
+    current = Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED).first()
+    if current is not None:
+        services.ticket_finish(ticket=current, counter=counter, outcome="served")
+    return services.ticket_call_next(counter=counter)
+
+
 def walk_in(centre, *svc, **kw):
     return services.ticket_issue(
         location=centre.location, services=svc or [centre.anmeldung], **kw
@@ -66,9 +74,9 @@ def test_walk_ins_are_called_in_order_of_arrival_by_skilled_counters(centre, mor
     morning.shift(dt.timedelta(minutes=1))
     p = walk_in(centre, centre.passport)
     morning.shift(dt.timedelta(minutes=1))
-    assert services.ticket_call_next(counter=centre.passport_only) == p
-    assert services.ticket_call_next(counter=centre.passport_only) is None
-    assert services.ticket_call_next(counter=centre.both) == a
+    assert next_at(centre.passport_only) == p
+    assert next_at(centre.passport_only) is None
+    assert next_at(centre.both) == a
 
 
 def test_a_counter_serves_only_tickets_whose_services_it_has_all(centre):
@@ -87,10 +95,10 @@ def test_due_appointments_come_before_walk_ins_and_priority_before_arrival(centr
     )[0]
     assert checked_in.number == "T001"
     # Before its time (minus grace) the appointment waits; priority goes first.
-    assert services.ticket_call_next(counter=centre.both) == needs_help
+    assert next_at(centre.both) == needs_help
     morning.move_to(at(9, 25))
-    assert services.ticket_call_next(counter=centre.both) == checked_in
-    assert services.ticket_call_next(counter=centre.both) == early_walk_in
+    assert next_at(centre.both) == checked_in
+    assert next_at(centre.both) == early_walk_in
 
 
 def test_check_in_explains_other_places_days_and_times(centre, morning):
@@ -155,6 +163,14 @@ def test_every_step_at_the_counter_is_an_event_with_time_counter_and_actor(
     assert done.called_at - done.arrived_at == dt.timedelta(minutes=4)  # waiting time
     assert done.finished_at - done.called_at == dt.timedelta(minutes=12)  # handling time
     assert list(done.services.values_list("slug", flat=True)) == ["anmeldung", "passport"]
+
+
+def test_a_busy_counter_must_finish_before_calling_again(centre):
+    walk_in(centre)
+    walk_in(centre)
+    services.ticket_call_next(counter=centre.both)
+    with pytest.raises(Conflict):
+        services.ticket_call_next(counter=centre.both)
 
 
 def test_a_clerk_cannot_act_on_a_ticket_another_counter_has(centre):

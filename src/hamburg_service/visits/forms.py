@@ -85,7 +85,10 @@ class DeskIssueForm(AccessibleErrorsMixin, forms.Form):
         queryset=Service.objects.none(),
         to_field_name="slug",
         empty_label=_("Choose a service"),
-        error_messages={"required": _("Choose a service.")},
+        error_messages={
+            "required": _("Choose a service."),
+            "invalid_choice": _("This service needs an appointment or is not offered here."),
+        },
     )
     needs_priority = forms.BooleanField(
         label=_("Needs help or an accessible service (priority)"), required=False

@@ -7,7 +7,7 @@ import statistics
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from hamburg_service.catalog import hours
@@ -71,6 +71,8 @@ def recent_handling_minutes(
             finished_at__gte=since,
             called_at__isnull=False,
         )
+        .annotate(n_services=Count("ticketservice"))
+        .filter(n_services=1)  # a visit for several services says nothing about each one
         .values_list("ticketservice__service_id", "called_at", "finished_at")
         .order_by()[:5000]
     )
@@ -106,17 +108,17 @@ def waiting_estimate(*, ticket: Ticket, now: dt.datetime | None = None) -> int:
     )
     serving = max(1, len(staffed) or len(counters))
     minutes = recent_handling_minutes(ticket.location, now=now)
-    ahead = [
-        t
-        for t in queue_order(_queue(ticket.location, ticket.day), now).prefetch_related(
-            "ticketservice_set"
-        )
-        if t.pk != ticket.pk
-        and (t.priority, -t.due_at.timestamp()) >= (ticket.priority, -ticket.due_at.timestamp())
-    ]
+    # The work ahead: tickets called before this one (in the queue's own order, as if it were
+    # due now) that one of the counters able to serve it could take.
+    skills = [{s.pk for s in c.services.all()} for c in counters]
+    queue = queue_order(_queue(ticket.location, ticket.day), max(now, ticket.due_at))
     work = 0.0
-    for other in ahead:
-        work += sum(minutes.get(ts.service_id, 15.0) for ts in other.ticketservice_set.all())
+    for other in queue.prefetch_related("ticketservice_set"):
+        if other.pk == ticket.pk:
+            break
+        needed = {ts.service_id for ts in other.ticketservice_set.all()}
+        if any(needed <= skill for skill in skills):
+            work += sum(minutes.get(ts.service_id, 15.0) for ts in other.ticketservice_set.all())
     return round(work / serving)
 
 

@@ -70,7 +70,12 @@ def _next_number(location: Location, day: dt.date, prefix: str) -> str:
     return f"{prefix}{sequence.last:03d}"
 
 
-def _is_open(location: Location, now: dt.datetime) -> bool:
+def _lock_quota(location: Location, day: dt.date) -> None:
+    TicketSequence.objects.get_or_create(location=location, day=day, prefix="Q")
+    TicketSequence.objects.select_for_update().get(location=location, day=day, prefix="Q")
+
+
+def location_is_open(location: Location, now: dt.datetime) -> bool:
     day = now.astimezone(hours.BERLIN).date()
     today = opening_hours(location=location, start=day, end=day)[0]
     return any(i.start <= now < i.end for i in today.open)
@@ -144,11 +149,12 @@ def ticket_issue(
                 % {"service": service.name},
                 title=_("Only with an appointment"),
             )
-    if not _is_open(location, now):
+    if not location_is_open(location, now):
         raise Conflict(_("We are closed now. Please come back during opening hours."))
     agency = services[0].agency
     with transaction.atomic():
         day = now.astimezone(hours.BERLIN).date()
+        _lock_quota(location, day)  # count and issue as one step, also on PostgreSQL
         walk_ins = Ticket.objects.filter(
             location=location, day=day, appointment__isnull=True
         ).count()
@@ -264,11 +270,17 @@ def _own(ticket: Ticket, counter: Counter) -> None:
         raise Conflict(_("Another counter has taken this ticket, or it is no longer called here."))
 
 
+def _not_busy(counter: Counter) -> None:
+    if Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED).exists():
+        raise Conflict(_("Finish, park or transfer the current customer first."))
+
+
 def ticket_call_next(
     *, counter: Counter, by: Any = None, now: dt.datetime | None = None
 ) -> Ticket | None:
     """Call the next customer this counter can serve (None when nobody waits)."""
     now = now or timezone.now()
+    _not_busy(counter)
     while True:  # each round, someone wins every ticket it looked at: the queue shrinks
         candidates = selectors.queue_for_counter(counter=counter, now=now, limit=5)
         if not candidates:
@@ -297,9 +309,10 @@ def ticket_call(
     if not selectors.counter_can_serve(counter=counter, ticket=ticket):
         raise Conflict(_("This counter cannot serve all services of this ticket."))
     with transaction.atomic():
+        _not_busy(counter)
         won = Ticket.objects.filter(
             pk=ticket.pk,
-            status__in=(TicketStatus.WAITING, TicketStatus.PARKED),
+            status=TicketStatus.WAITING,
             location=counter.location,
         ).update(status=TicketStatus.CALLED, counter=counter, called_at=now, calls=1)
         if not won:
@@ -340,7 +353,9 @@ def ticket_no_show(
         ticket.finished_at = now
         ticket.save(update_fields=["status", "finished_at"])
         _event(ticket, EventKind.NO_SHOW, now, counter=counter, by=by)
-        if ticket.appointment is not None:
+        # Called early (within the grace window) the person may still come at their time:
+        # only a no-show after the start counts against the appointment.
+        if ticket.appointment is not None and ticket.appointment.start <= now:
             appointment_services.appointment_no_show(appointment=ticket.appointment, by=by, now=now)
     return ticket
 
@@ -370,12 +385,12 @@ def ticket_resume(
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _lock_ticket(ticket)
-        if ticket.status != TicketStatus.PARKED:
-            raise Conflict(_("This ticket is not parked."))
+        if ticket.status != TicketStatus.PARKED or ticket.counter_id != counter.pk:
+            raise Conflict(_("This ticket is not parked at this counter."))
+        _not_busy(counter)
         ticket.status = TicketStatus.CALLED
-        ticket.counter = counter
-        ticket.calls += 1
-        ticket.save(update_fields=["status", "counter", "calls"])
+        ticket.called_at = now  # shows again as the newest call on the display
+        ticket.save(update_fields=["status", "called_at"])
         _event(ticket, EventKind.RESUMED, now, counter=counter, by=by)
     return ticket
 
@@ -401,7 +416,15 @@ def ticket_transfer(
             TicketService.objects.filter(ticket=ticket).delete()
             TicketService.objects.create(ticket=ticket, service=to_service, position=0)
         if to_location is not None and to_location.pk != ticket.location_id:
+            needed = set(
+                TicketService.objects.filter(ticket=ticket).values_list("service_id", flat=True)
+            )
+            if not needed <= set(to_location.services.values_list("pk", flat=True)):
+                raise Conflict(
+                    _("%(place)s does not offer this service.") % {"place": to_location.name}
+                )
             ticket.location = to_location
+            ticket.number = _next_number(to_location, ticket.day, ticket.number[:1])
         if to_counter is not None:
             if to_counter.location_id != ticket.location_id:
                 raise Conflict(_("This counter is at another location."))
@@ -412,10 +435,11 @@ def ticket_transfer(
                 )
             ticket.counter = to_counter
             ticket.status = TicketStatus.CALLED
+            ticket.called_at = now
         else:
             ticket.counter = None
             ticket.status = TicketStatus.WAITING
-        ticket.save(update_fields=["location", "counter", "status"])
+        ticket.save(update_fields=["location", "number", "counter", "status", "called_at"])
         target = (
             to_counter.name
             if to_counter
@@ -480,7 +504,8 @@ def ticket_finish(
         ticket.outcome_note = note.strip()[:300]
         ticket.finished_at = now
         ticket.save(update_fields=["status", "outcome", "outcome_note", "finished_at"])
-        _event(ticket, EventKind.FINISHED, now, counter=counter, by=by, note=outcome)
+        summary = f"{outcome}: {note.strip()}" if note.strip() else outcome
+        _event(ticket, EventKind.FINISHED, now, counter=counter, by=by, note=summary)
         if ticket.appointment_id:
             Appointment.objects.filter(
                 pk=ticket.appointment_id, status=AppointmentStatus.CONFIRMED

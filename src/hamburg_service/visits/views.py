@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, cast
 
 import segno
 from django import forms
@@ -128,7 +128,7 @@ def _ticket_facts(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
     waiting = ticket.status == TicketStatus.WAITING
     position = selectors.position_of(ticket, now) if waiting else 0
     appointment_at = (
-        ticket.appointment.start.astimezone(hours.BERLIN) if ticket.appointment_id else None
+        ticket.appointment.start.astimezone(hours.BERLIN) if ticket.appointment else None
     )
     return {
         "ticket": ticket,
@@ -444,7 +444,9 @@ def counter_list(request: HttpRequest) -> HttpResponse:
             .filter(is_active=True)
             .order_by("slug"),
             "chosen": chosen,
-            "mine": CounterSession.objects.filter(user=request.user, ended_at__isnull=True)
+            "mine": CounterSession.objects.filter(
+                user_id=cast(int, request.user.pk), ended_at__isnull=True
+            )
             .select_related("counter__location")
             .first(),
         },

@@ -33,7 +33,8 @@
 
   function keyOf(call) {
     var seconds = call.called_at ? Math.floor(Date.parse(call.called_at) / 1000) : "";
-    return call.number + "|" + seconds + "|" + call.calls;
+    // A recall (more calls) or a transfer (another counter) counts as a new call.
+    return call.number + "|" + call.counter + "|" + seconds + "|" + call.calls;
   }
 
   function cell(className, text) {
