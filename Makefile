@@ -37,7 +37,8 @@ run: install
 	@# and stop with it.
 	DEBUG=true $(BIN)/python manage.py db_worker --no-reload -v0 & worker=$$!; \
 	DEBUG=true $(BIN)/python manage.py appointments_sweep --every 30 & sweeper=$$!; \
-	trap 'kill $$worker $$sweeper 2>/dev/null' EXIT INT TERM; \
+	DEBUG=true $(BIN)/python manage.py visits_sweep --every 30 & visits=$$!; \
+	trap 'kill $$worker $$sweeper $$visits 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install

@@ -275,3 +275,44 @@ def test_a_closure_today_stops_walk_in_tickets(centre):
     Closure.objects.create(location=centre.location, start_date=DAY, end_date=DAY)
     with pytest.raises(Conflict):
         walk_in(centre)
+
+
+def test_close_day_command_closes_the_days_open_tickets(centre):
+    from django.core.management import call_command
+
+    walk_in(centre)
+    call_command(
+        "visits_close_day",
+        "--location",
+        "centre",
+        "--date",
+        DAY.isoformat(),
+        "--reason",
+        "Feierabend",
+    )
+    ticket = Ticket.objects.get()
+    assert ticket.status == TicketStatus.CLOSED
+    assert ticket.outcome_note == "Feierabend"
+
+
+def test_people_who_left_an_email_are_told_once_shortly_before_their_call(
+    centre, morning, django_capture_on_commit_callbacks, make_staff
+):
+    from django.core import mail
+    from django.core.management import call_command
+
+    services.counter_sign_in(counter=centre.anmeldung_only, user=make_staff())
+    for _ in range(3):
+        walk_in(centre)  # 3 × 10 minutes ahead, one staffed counter
+    ticket = walk_in(centre)
+    Ticket.objects.filter(pk=ticket.pk).update(email="wartende@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("visits_sweep")
+    assert mail.outbox == []  # 30 minutes away
+    next_at(centre.anmeldung_only)
+    next_at(centre.anmeldung_only)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("visits_sweep")
+        call_command("visits_sweep")
+    assert [m.to for m in mail.outbox] == [["wartende@example.org"]]
+    assert ticket.number in mail.outbox[0].subject

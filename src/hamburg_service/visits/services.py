@@ -551,3 +551,28 @@ def day_close(
         ended_at=now
     )
     return closed
+
+
+def call_notices_send(*, now: dt.datetime | None = None) -> int:
+    """E-mail people who asked for it when they will be called in about CALL_NOTICE_MINUTES
+    (once per ticket: marked in the same transaction)."""
+    from hamburg_service.visits import notifications
+
+    now = now or timezone.now()
+    day = now.astimezone(hours.BERLIN).date()
+    sent = 0
+    waiting = Ticket.objects.filter(
+        day=day, status=TicketStatus.WAITING, notice_sent_at__isnull=True
+    ).exclude(email="")
+    for ticket in waiting.select_related("location"):
+        if selectors.waiting_estimate(ticket=ticket, now=now) > settings.CALL_NOTICE_MINUTES:
+            continue
+        with transaction.atomic():
+            locked = _lock_ticket(ticket)
+            if locked.notice_sent_at is not None or locked.status != TicketStatus.WAITING:
+                continue
+            locked.notice_sent_at = now
+            locked.save(update_fields=["notice_sent_at"])
+            notifications.call_notice_on_commit(ticket=locked)
+            sent += 1
+    return sent
