@@ -121,7 +121,7 @@ def test_second_ticket_waits_behind_the_first(client, city):
     html = client.get(f"/en/visits/t/{token}/").content.decode()
     assert "A002" in html
     assert re.search(r'class="ticket-position">2<', html)
-    assert "about 15 minutes" in html or "about 8 minutes" in html or "minutes" in html
+    assert re.search(r"about \d+ minutes?<", html)
 
 
 def test_appointment_only_service_is_refused_with_a_message(client, city):

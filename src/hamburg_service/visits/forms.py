@@ -70,7 +70,7 @@ class NoticeForm(AccessibleErrorsMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail address"),
         max_length=254,
-        help_text=_("We send one e-mail about 10 minutes before it is your turn."),
+        help_text=_("We send one e-mail shortly before it is your turn."),
         error_messages={
             "required": _("Enter your e-mail address."),
             "invalid": _("Enter an e-mail address like name@example.org."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -22,7 +23,10 @@ def send_call_notice(*, ticket_id: int, attempt: int = 1) -> None:
     try:
         ticket = Ticket.objects.select_related("location").get(pk=ticket_id)
         with translation.override(ticket.language):
-            body = render_to_string("visits/mail/call_notice.txt", {"ticket": ticket})
+            body = render_to_string(
+                "visits/mail/call_notice.txt",
+                {"ticket": ticket, "minutes": settings.CALL_NOTICE_MINUTES},
+            )
             subject, _, text = body.strip().partition("\n")
             EmailMessage(subject=subject.strip(), body=text.strip(), to=[ticket.email]).send()
         logger.info("Sent call notice for ticket %s", ticket_id)
