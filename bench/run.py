@@ -31,10 +31,12 @@ import opening_hours
 from harness import BENCH_VAR, ROOT, Context, Result
 
 import appointments
+import visits
 
 BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "opening-hours": opening_hours.run,
     "appointments": appointments.run,
+    "visits": visits.run,
 }
 CITY = {"locations": 31, "services": 30, "counters": 8, "seed": 1}
 # Settings for load runs: bookings confirmed at once (no e-mail round trip), no per-address

@@ -79,3 +79,18 @@ def test_the_sweeper_releases_holds_not_confirmed_in_time(city, settings):
     held.refresh_from_db()
     assert held.status == Status.EXPIRED
     assert not SeatClaim.objects.exists()
+
+
+def test_the_sweeper_forgets_seats_of_past_days_but_keeps_the_appointments(city):
+    from hamburg_service.appointments.models import Appointment, CounterDay
+
+    booked = services.appointment_book(
+        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    ).appointment
+    assert SeatClaim.objects.exists()
+    assert CounterDay.objects.exists()
+    with time_machine.travel(at(9) + dt.timedelta(days=1), tick=False):
+        call_command("appointments_sweep")
+    assert not SeatClaim.objects.exists()
+    assert not CounterDay.objects.exists()
+    assert Appointment.objects.get(pk=booked.pk).status == Status.CONFIRMED

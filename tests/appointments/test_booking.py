@@ -12,6 +12,7 @@ from hamburg_service.appointments import availability, services
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
+    CounterDay,
     DayLedger,
     SeatClaim,
     Status,
@@ -41,7 +42,14 @@ def book(city, start, n=1, svc=None, **kwargs):
 def ledger_matches_seats(location, day=DAY):
     ledger = DayLedger.objects.filter(location=location, date=day).first()
     booked = ledger.booked_units if ledger else 0
-    return booked == availability.booked_units_by_day(location.pk, day, day).get(day, 0)
+    masks = sum(
+        int(m, 16).bit_count()
+        for m in CounterDay.objects.filter(location=location, date=day).values_list(
+            "taken", flat=True
+        )
+    )
+    seats = availability.booked_units_by_day(location.pk, day, day).get(day, 0)
+    return booked == seats == masks
 
 
 def test_earliest_free_times_start_at_the_first_bookable_day(city):

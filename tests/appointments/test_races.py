@@ -17,7 +17,8 @@ import pytest
 from django.db import connection, connections
 
 from hamburg_service.appointments import availability, services
-from hamburg_service.appointments.models import Appointment, DayLedger, SeatClaim
+from hamburg_service.appointments.models import Appointment, CounterDay, DayLedger, SeatClaim
+from hamburg_service.catalog import hours
 from hamburg_service.errors import AppError
 
 from .conftest import person
@@ -45,6 +46,13 @@ def assert_book_is_consistent(city):
     for ledger in DayLedger.objects.all():
         seats = availability.booked_units_by_day(ledger.location_id, ledger.date, ledger.date)
         assert ledger.booked_units == seats.get(ledger.date, 0), "ledger drifted from the seats"
+    masks = {(row.counter_id, row.date): int(row.taken, 16) for row in CounterDay.objects.all()}
+    expected: dict[tuple[int, object], int] = {}
+    for counter_id, moment in claims:
+        day = moment.astimezone(hours.BERLIN).date()
+        key = (counter_id, day)
+        expected[key] = expected.get(key, 0) | 1 << availability.unit_of(moment, day)
+    assert {k: v for k, v in masks.items() if v} == expected, "masks drifted from the seats"
     per_appointment = Tally(SeatClaim.objects.values_list("appointment_id", flat=True))
     for appointment in Appointment.objects.filter(status__in=("held", "confirmed")):
         assert per_appointment[appointment.pk] == appointment.units

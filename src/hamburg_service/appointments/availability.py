@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from hamburg_service.appointments.models import DayLedger, SeatClaim
+from hamburg_service.appointments.models import CounterDay, DayLedger, SeatClaim
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Counter, Location, Purpose, Service
 from hamburg_service.catalog.selectors import counter_spans_many
@@ -122,15 +122,12 @@ def day_boards(
         location_ids=location_ids, start=start, end=end, services=(), purpose=Purpose.BOOKING
     )
     skilled = skilled_counters(location_ids, services)
-    first = hours.local_datetime(start, 0)
-    last = hours.local_datetime(end + dt.timedelta(days=1), 0)
-    taken: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    claims = SeatClaim.objects.filter(
-        location_id__in=location_ids, start__gte=first, start__lt=last
-    ).values_list("location_id", "counter_id", "start")
-    for location_id, counter_id, moment in claims:
-        day = moment.astimezone(hours.BERLIN).date()
-        taken[(location_id, day)][counter_id] |= 1 << unit_of(moment, day)
+    taken: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
+    masks = CounterDay.objects.filter(
+        location_id__in=location_ids, date__gte=start, date__lte=end
+    ).values_list("location_id", "counter_id", "date", "taken")
+    for location_id, counter_id, day_, hex_mask in masks:
+        taken[(location_id, day_)][counter_id] = int(hex_mask, 16)
     booked = {
         (row["location_id"], row["date"]): row["booked_units"]
         for row in DayLedger.objects.filter(
@@ -195,7 +192,7 @@ def free_times(
     hi = (latest_time.hour * 60 + latest_time.minute) if latest_time else hours.DAY
     found: list[FreeTime] = []
     # Near days first in small chunks: the earliest times are usually found early.
-    chunk_start, chunk_days = start, 7
+    chunk_start, chunk_days = start, 1
     while chunk_start <= end and len(found) < limit:
         chunk_end = min(end, chunk_start + dt.timedelta(days=chunk_days - 1))
         boards = day_boards(
@@ -235,3 +232,31 @@ def booked_units_by_day(location_id: int, start: dt.date, end: dt.date) -> dict[
     for row in rows:
         out[row["start"].astimezone(hours.BERLIN).date()] += row["n"]
     return dict(out)
+
+
+def counter_days_rebuild(*, start: dt.date | None = None) -> int:
+    """Recompute every counter-day mask from the seats (from `start` on); returns the rows."""
+    from django.db import transaction
+
+    claims = SeatClaim.objects.all()
+    if start is not None:
+        claims = claims.filter(start__gte=hours.local_datetime(start, 0))
+    masks: dict[tuple[int, int, dt.date], int] = defaultdict(int)
+    for location_id, counter_id, moment in claims.values_list(
+        "location_id", "counter_id", "start"
+    ).iterator():
+        day = moment.astimezone(hours.BERLIN).date()
+        masks[(location_id, counter_id, day)] |= 1 << unit_of(moment, day)
+    with transaction.atomic():
+        stale = CounterDay.objects.all()
+        if start is not None:
+            stale = stale.filter(date__gte=start)
+        stale.delete()
+        CounterDay.objects.bulk_create(
+            (
+                CounterDay(location_id=loc, counter_id=counter, date=day, taken=format(mask, "x"))
+                for (loc, counter, day), mask in masks.items()
+            ),
+            batch_size=5000,
+        )
+    return len(masks)

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from hamburg_service.appointments import availability
+from hamburg_service.appointments.availability import counter_days_rebuild
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentService,
@@ -333,6 +334,7 @@ def history_generate(
         flush()
         DayLedger.objects.bulk_create(ledgers, batch_size=batch_size)
         counts["day_ledgers"] = len(ledgers)
+        counts["counter_days"] = counter_days_rebuild()
         _reset_sequences()
     counts["seconds"] = round(time.monotonic() - started, 1)
     return counts

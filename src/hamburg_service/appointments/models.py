@@ -129,6 +129,26 @@ class SeatClaim(models.Model):
         return f"{self.counter_id}@{self.start:%Y-%m-%d %H:%M}"
 
 
+class CounterDay(models.Model):
+    """The taken grid units of one counter on one day as a bit mask (hex): what the free-time
+    search reads instead of every seat. Kept equal to the SeatClaims under the day's ledger
+    lock; `manage.py appointments_rebuild_masks` recomputes it from them."""
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    taken = models.CharField(max_length=80, default="0")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["counter", "date"], name="one_mask_per_counter_day"),
+        ]
+        indexes = [models.Index(fields=["location", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.counter_id} {self.date}: {self.taken}"
+
+
 class Booker(models.Model):
     """One person who books, known by normalised e-mail; locked while they book, so the
     per-person limits hold under concurrency."""

@@ -33,6 +33,7 @@ from hamburg_service.appointments.models import (
     AppointmentService,
     Booker,
     Channel,
+    CounterDay,
     DayLedger,
     EventKind,
     SeatClaim,
@@ -225,8 +226,31 @@ def _free_seats(
     AppointmentEvent.objects.create(appointment=appointment, kind=kind, actor=_staff(by), note=note)
 
 
+def _mask_change(*, counter_id: int, location_id: int, day: dt.date, bits: int, add: bool) -> None:
+    """Set or clear `bits` in the counter-day mask (the day's ledger lock is held)."""
+    row, _created = CounterDay.objects.get_or_create(
+        counter_id=counter_id, date=day, defaults={"location_id": location_id}
+    )
+    taken = int(row.taken, 16)
+    taken = taken | bits if add else taken & ~bits
+    CounterDay.objects.filter(pk=row.pk).update(taken=format(taken, "x"))
+
+
 def release_seats(appointment: Appointment) -> None:
     day = appointment.start.astimezone(hours.BERLIN).date()
+    freed: dict[int, int] = {}
+    for counter_id, moment in SeatClaim.objects.filter(appointment=appointment).values_list(
+        "counter_id", "start"
+    ):
+        freed[counter_id] = freed.get(counter_id, 0) | 1 << availability.unit_of(moment, day)
+    for counter_id, bits in freed.items():
+        _mask_change(
+            counter_id=counter_id,
+            location_id=appointment.location_id,
+            day=day,
+            bits=bits,
+            add=False,
+        )
     deleted, _by_model = SeatClaim.objects.filter(appointment=appointment).delete()
     DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
         booked_units=F("booked_units") - deleted
@@ -358,8 +382,13 @@ def next_free_times(
 ) -> list[tuple[str, dt.datetime]]:
     day = after.astimezone(hours.BERLIN).date()
     _, last = availability.booking_window(services, timezone.localdate())
+    # A fortnight is plenty for alternatives, and keeps a rush of refusals cheap.
     found = availability.free_times(
-        locations=[location], services=services, start=day, end=last, limit=limit
+        locations=[location],
+        services=services,
+        start=day,
+        end=min(last, day + dt.timedelta(days=14)),
+        limit=limit,
     )
     return [(location.slug, f.start) for f in found]
 
@@ -367,13 +396,21 @@ def next_free_times(
 def _check_person_limits(
     *, email_key: str, services: Sequence[Service], now: dt.datetime, channel: str
 ) -> None:
-    active = list(
-        AppointmentService.objects.filter(
-            appointment__email_normalised=email_key,
-            appointment__status__in=ACTIVE,
-            appointment__end__gt=now,
-            service__in=services,
-        ).select_related("service", "appointment")
+    # Start from the person's own active appointments (indexed by e-mail): a handful of rows,
+    # whatever the size of the book.
+    mine = list(
+        Appointment.objects.filter(
+            email_normalised=email_key, status__in=ACTIVE, end__gt=now
+        ).values_list("pk", flat=True)
+    )
+    active = (
+        list(
+            AppointmentService.objects.filter(
+                appointment_id__in=mine, service__in=services
+            ).select_related("service", "appointment")
+        )
+        if mine
+        else []
     )
     per_service: dict[int, list[AppointmentService]] = {}
     for row in active:
@@ -497,6 +534,13 @@ def _claim_seats(
     DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
         booked_units=F("booked_units") + k
     )
+    _mask_change(
+        counter_id=counter_id,
+        location_id=appointment.location_id,
+        day=day,
+        bits=((1 << k) - 1) << unit,
+        add=True,
+    )
 
 
 def appointment_by_token(*, token: str) -> Appointment:
@@ -599,10 +643,7 @@ def appointment_move(
                 channel=channel,
                 exclude=appointment if new_day == old_day else None,
             )
-            deleted, _by_model = SeatClaim.objects.filter(appointment=appointment).delete()
-            DayLedger.objects.filter(location=location, date=old_day).update(
-                booked_units=F("booked_units") - deleted
-            )
+            release_seats(appointment)
             old_start = appointment.start
             appointment.counter_id = counter
             appointment.start = availability.unit_start(new_day, unit)
@@ -722,3 +763,12 @@ def closures_notify_affected(*, now: dt.datetime | None = None) -> list[Appointm
                 )
             told.append(locked)
     return told
+
+
+def past_seats_forget(*, today: dt.date | None = None) -> int:
+    """Seats and masks of days gone by guard nothing any more; the appointments and their
+    events stay."""
+    today = today or timezone.localdate()
+    deleted, _by_model = SeatClaim.objects.filter(start__lt=hours.local_datetime(today, 0)).delete()
+    CounterDay.objects.filter(date__lt=today).delete()
+    return deleted

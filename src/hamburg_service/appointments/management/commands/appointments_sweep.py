@@ -9,6 +9,7 @@ from django.db import close_old_connections
 from hamburg_service.appointments.services import (
     closures_notify_affected,
     holds_release_expired,
+    past_seats_forget,
     reminders_send_due,
 )
 from hamburg_service.appointments.waitlist import (
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             freed = cancelled_seats_release_due()
             reminded = reminders_send_due()
             told = len(closures_notify_affected())
+            past_seats_forget()
             if released or offered or freed or reminded or told:
                 self.stdout.write(
                     f"Released {released} expired holds, offered {offered} times to the "
