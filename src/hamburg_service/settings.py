@@ -292,6 +292,8 @@ WALK_IN_DAILY_QUOTA = int(os.environ.get("WALK_IN_DAILY_QUOTA", "150"))
 CHECK_IN_EARLY_MINUTES = int(os.environ.get("CHECK_IN_EARLY_MINUTES", "60"))
 APPOINTMENT_GRACE_MINUTES = int(os.environ.get("APPOINTMENT_GRACE_MINUTES", "10"))
 APPOINTMENT_LATE_MINUTES = int(os.environ.get("APPOINTMENT_LATE_MINUTES", "15"))
+# Walk-ins for these services (comma-separated slugs) go before others, like those who need help.
+PRIORITY_SERVICES = env_list("PRIORITY_SERVICES", "")
 NO_SHOW_AFTER_CALLS = int(os.environ.get("NO_SHOW_AFTER_CALLS", "3"))
 CALL_NOTICE_MINUTES = int(os.environ.get("CALL_NOTICE_MINUTES", "10"))
 REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))

@@ -316,3 +316,23 @@ def test_people_who_left_an_email_are_told_once_shortly_before_their_call(
         call_command("visits_sweep")
     assert [m.to for m in mail.outbox] == [["wartende@example.org"]]
     assert ticket.number in mail.outbox[0].subject
+
+
+def test_priority_services_go_before_earlier_walk_ins(centre, morning, settings):
+    settings.PRIORITY_SERVICES = ["passport"]
+    first = walk_in(centre, centre.anmeldung)
+    morning.shift(dt.timedelta(minutes=5))
+    urgent = walk_in(centre, centre.passport)
+    assert urgent.priority == 1
+    assert next_at(centre.both) == urgent
+    assert next_at(centre.both) == first
+
+
+def test_the_location_page_shows_the_wait_for_walk_ins_now(centre, client, make_staff):
+    services.counter_sign_in(counter=centre.anmeldung_only, user=make_staff())
+    for _ in range(2):
+        walk_in(centre)
+    page = client.get("/en/locations/centre/").content.decode()
+    section = page.split('id="wait-now"')[1].split("</section>")[0]
+    assert "Anmeldung: about 20 minutes" in section  # 2 × 10 minutes, one staffed counter
+    assert "Passport" in section

@@ -165,3 +165,37 @@ def estimate_accuracy(*, location: Location, day: dt.date) -> dict[str, float | 
         "tickets": len(errors),
         "mae_minutes": round(statistics.mean(errors), 1) if errors else 0.0,
     }
+
+
+def walk_in_estimates(
+    *, location: Location, now: dt.datetime | None = None
+) -> list[dict[str, object]]:
+    """For the location page: the expected wait of someone arriving now, per walk-in service
+    (the queue's work a counter able to serve it could take, over the staffed such counters)."""
+    now = now or timezone.now()
+    day = now.astimezone(hours.BERLIN).date()
+    minutes = recent_handling_minutes(location, now=now)
+    counters = list(
+        Counter.objects.filter(location=location, is_active=True).prefetch_related("services")
+    )
+    staffed = set(
+        CounterSession.objects.filter(counter__in=counters, ended_at__isnull=True).values_list(
+            "counter_id", flat=True
+        )
+    )
+    waiting = list(queue_order(_queue(location, day), now).prefetch_related("ticketservice_set"))
+    out = []
+    walk_in_services = location.services.filter(is_active=True, access__in=("walk_in", "both"))
+    for service in walk_in_services.order_by("name_de"):
+        able = [c for c in counters if service.pk in {s.pk for s in c.services.all()}]
+        if not able:
+            continue
+        skills = [{s.pk for s in c.services.all()} for c in able]
+        work = sum(
+            sum(minutes.get(ts.service_id, 15.0) for ts in t.ticketservice_set.all())
+            for t in waiting
+            if any({ts.service_id for ts in t.ticketservice_set.all()} <= skill for skill in skills)
+        )
+        serving = max(1, len([c for c in able if c.pk in staffed]) or len(able))
+        out.append({"service": service, "minutes": round(work / serving), "waiting": len(waiting)})
+    return out

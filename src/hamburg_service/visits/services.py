@@ -172,7 +172,9 @@ def ticket_issue(
             prefix=PREFIX.get(agency, "A"),
             now=now,
             due_at=now,
-            priority=1 if needs_priority else 0,
+            priority=1
+            if needs_priority or any(sv.slug in settings.PRIORITY_SERVICES for sv in services)
+            else 0,
             email=email,
             language=language,
         )
@@ -256,7 +258,7 @@ def appointment_check_in(
             EventKind.CHECKED_IN,
             now,
             by=by,
-            note=_("late: queued as a walk-in") if late else "",
+            note="late" if late else "",  # a code, not a sentence: events are data
         )
     return ticket, token
 

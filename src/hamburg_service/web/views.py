@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hamburg_service.catalog import selectors
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.feedback.services import accessibility_feedback_submit
+from hamburg_service.visits.selectors import walk_in_estimates
+from hamburg_service.visits.services import location_is_open
 from hamburg_service.web.forms import AccessibleForm
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,8 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
         location=location, start=today, end=today + dt.timedelta(days=13)
     )
     services = sorted(location.services.all(), key=lambda s: s.name)
+    now = timezone.now()
+    waits = walk_in_estimates(location=location, now=now) if location_is_open(location, now) else []
     return render(
         request,
         "web/location.html",
@@ -103,6 +107,7 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "days": days,
             "closures": selectors.closures_upcoming(location=location, today=today),
             "services": services,
+            "waits": waits,
             "map_url": (
                 "https://www.openstreetmap.org/?mlat="
                 f"{location.latitude}&mlon={location.longitude}#map=17/"
