@@ -1,0 +1,51 @@
+"""The call display runs for days: many calls later it holds the same number of elements and
+has not stacked up timers."""
+
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from hamburg_service.catalog.models import Counter, Location, Service
+from hamburg_service.visits import services
+
+from .conftest import assert_no_axe_violations
+from .test_visits_flow import CITY, _open_all_day
+
+
+def test_display_keeps_a_constant_size_over_many_calls(site: str, page: Page) -> None:
+    location = Location.objects.get(slug=CITY)
+    _open_all_day(location)
+    service = Service.objects.get(slug="anmeldung")
+    counters = list(Counter.objects.filter(location=location, services=service)[:3])
+    page.add_init_script(
+        "window.__timers = 0; const st = window.setTimeout; "
+        "window.setTimeout = (f, ms) => { window.__timers++; return st(f, ms); };"
+    )
+    page.goto(f"{site}/visits/display/{CITY}/")
+
+    def call_one(i: int) -> str:
+        counter = counters[i % len(counters)]
+        services.ticket_issue(location=location, services=[service])
+        ticket = services.ticket_call_next(counter=counter)
+        assert ticket is not None
+        return ticket.number
+
+    sizes = []
+    for i in range(24):
+        # Finish what the counter had, so it may call again.
+        counter = counters[i % len(counters)]
+        current = counter.tickets.filter(status="called").first()
+        if current is not None:
+            services.ticket_finish(ticket=current, counter=counter, outcome="served")
+        number = call_one(i)
+        expect(page.locator("body")).to_contain_text(number, timeout=5000)
+        if i in (8, 23):
+            sizes.append(page.evaluate("document.getElementsByTagName('*').length"))
+        time.sleep(0.1)
+    assert sizes[0] == sizes[1], f"the display grew from {sizes[0]} to {sizes[1]} elements"
+    # One polling chain: about one timer per second, not one more per call.
+    timers_per_second = page.evaluate("window.__timers / (performance.now() / 1000)")
+    assert timers_per_second < 3, timers_per_second
+    assert_no_axe_violations(page)
