@@ -396,13 +396,15 @@ def next_free_times(
 def _check_person_limits(
     *, email_key: str, services: Sequence[Service], now: dt.datetime, channel: str
 ) -> None:
-    # Start from the person's own active appointments (indexed by e-mail): a handful of rows,
-    # whatever the size of the book.
-    mine = list(
-        Appointment.objects.filter(
-            email_normalised=email_key, status__in=ACTIVE, end__gt=now
-        ).values_list("pk", flat=True)
+    # One indexed look at the person's own appointments (a handful of rows, whatever the size
+    # of the book); every limit is counted from it. A filter on status or time in SQL would
+    # tempt the planner to scan the whole book by those columns instead.
+    own = list(
+        Appointment.objects.filter(email_normalised=email_key).values_list(
+            "pk", "status", "start", "end", "created_at"
+        )
     )
+    mine = [pk for pk, status, _start, end, _created in own if status in ACTIVE and end > now]
     active = (
         list(
             AppointmentService.objects.filter(
@@ -434,11 +436,10 @@ def _check_person_limits(
             title=_("You already have an appointment for this service."),
         )
     if channel == Channel.PUBLIC and settings.NO_SHOW_LIMIT:
-        missed = Appointment.objects.filter(
-            email_normalised=email_key,
-            status=Status.NO_SHOW,
-            start__gte=now - dt.timedelta(days=365),
-        ).count()
+        year_ago = now - dt.timedelta(days=365)
+        missed = sum(
+            1 for _pk, st, start, _e, _c in own if st == Status.NO_SHOW and start >= year_ago
+        )
         if missed >= settings.NO_SHOW_LIMIT:
             raise TooMany(
                 _(
@@ -447,9 +448,8 @@ def _check_person_limits(
                 )
             )
     if channel == Channel.PUBLIC:
-        recent = Appointment.objects.filter(
-            email_normalised=email_key, created_at__gte=now - dt.timedelta(days=30)
-        ).count()
+        month_ago = now - dt.timedelta(days=30)
+        recent = sum(1 for *_rest, created in own if created >= month_ago)
         if recent >= settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS:
             raise TooMany(
                 _(
