@@ -48,7 +48,7 @@ def run(ctx: Context) -> Result:
             "",
             "**In-process, one call at a time** (server time without HTTP):",
             "",
-            md_table(["call", "n", "median", "p95", "median / baseline"], rows),
+            md_table(["call", "n", "median ms", "p95 ms", "median / baseline"], rows),
             "",
             f"Target p95 ≤ 20 ms: **{'met' if calls['call_next']['p95'] <= 0.020 else 'missed'}** "
             f"({ms(calls['call_next']['p95'])}).",
