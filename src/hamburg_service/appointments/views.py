@@ -21,11 +21,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hamburg_service.appointments import availability, notifications, services, waitlist
-from hamburg_service.appointments.forms import TIMES_OF_DAY, PersonForm, SearchForm, WaitlistForm
+from hamburg_service.appointments.forms import (
+    TIMES_OF_DAY,
+    PersonForm,
+    SearchForm,
+    WaitlistForm,
+    bookable_services,
+)
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.selectors import locations_offering
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Location, Service
+from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
 from hamburg_service.web.captcha import captcha_verify
 from hamburg_service.web.forms import parse_moment
@@ -90,8 +96,22 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "appointments/search.html",
-        {"form": form, "results": results, "searched": searched},
+        {
+            "form": form,
+            "results": results,
+            "searched": searched,
+            "service_groups": _service_groups(form),
+        },
     )
+
+
+def _service_groups(form: SearchForm) -> list[tuple[str, list[Any]]]:
+    """The service checkboxes grouped by agency, residents' affairs first."""
+    agency_of = dict(bookable_services().values_list("slug", "agency"))
+    groups: dict[str, list[Any]] = {Agency.RESIDENTS: [], Agency.IMMIGRATION: []}
+    for choice in form["services"]:
+        groups.setdefault(agency_of.get(str(choice.data["value"]), ""), []).append(choice)
+    return [(str(Agency(code).label), items) for code, items in groups.items() if items and code]
 
 
 def _booking_request(request: HttpRequest) -> tuple[Location, list[Service], dt.datetime]:
