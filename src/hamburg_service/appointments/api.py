@@ -18,6 +18,7 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.selectors import locations_offering, nearest
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
+from hamburg_service.catalog.selectors import services_by_slugs
 from hamburg_service.errors import InvalidInput
 from hamburg_service.web.captcha import captcha_challenge, captcha_verify
 from hamburg_service.web.ratelimit import rate_limit
@@ -51,15 +52,7 @@ class AvailabilityQuery(Schema):
 
 
 def _services(slugs: list[str]) -> list[Service]:
-    if len(set(slugs)) != len(slugs):
-        message = _("A service is listed twice.")
-        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
-    found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
-    unknown = [slug for slug in slugs if slug not in found]
-    if unknown:
-        message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
-        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
-    return [found[slug] for slug in slugs]
+    return services_by_slugs(slugs)
 
 
 def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:

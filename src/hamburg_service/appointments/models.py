@@ -184,6 +184,7 @@ class EventKind(models.TextChoices):
     MOVED = "moved", _("moved")
     EXPIRED = "expired", _("expired")
     NO_SHOW = "no_show", _("did not attend")
+    COMPLETED = "completed", _("served")
     REMINDED = "reminded", _("reminder sent")
     KEPT = "kept", _("still needed")
     CLOSURE = "closure", _("told about a closure")

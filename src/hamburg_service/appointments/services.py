@@ -742,6 +742,20 @@ def appointment_no_show(
     return appointment
 
 
+def appointment_complete(*, appointment: Appointment, by: Any) -> Appointment:
+    """The visit for this appointment has been served at the counter."""
+    with transaction.atomic():
+        done = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
+            status=Status.COMPLETED
+        )
+        if done:
+            AppointmentEvent.objects.create(
+                appointment=appointment, kind=EventKind.COMPLETED, actor=_staff(by)
+            )
+    appointment.refresh_from_db(fields=["status"])
+    return appointment
+
+
 def closures_notify_affected(*, now: dt.datetime | None = None) -> list[Appointment]:
     """Tell every person whose active appointment falls into a closure (of the whole location
     or of the appointment's counter), once; staff see the same list to move them."""

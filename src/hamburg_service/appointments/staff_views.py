@@ -57,10 +57,6 @@ def _staff_times(
     ]
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return hours.local_datetime(day, 0), hours.local_datetime(day + dt.timedelta(days=1), 0)
-
-
 @require_GET
 @staff_required(Perm.APPOINTMENTS_VIEW)
 def book_view(request: HttpRequest, slug: str) -> HttpResponse:
@@ -68,8 +64,8 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
     location = _location(request, slug, Perm.APPOINTMENTS_VIEW)
     day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
     days = 7 if request.GET.get("days") == "7" else 1
-    first, _last = _day_bounds(day)
-    _first, last = _day_bounds(day + dt.timedelta(days=days - 1))
+    first, _last = hours.day_bounds(day)
+    _first, last = hours.day_bounds(day + dt.timedelta(days=days - 1))
     appointments = list(
         Appointment.objects.filter(location=location, start__gte=first, start__lt=last)
         .select_related("counter")

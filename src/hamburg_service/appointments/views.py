@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -34,7 +32,8 @@ from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
 from hamburg_service.web.captcha import captcha_verify
-from hamburg_service.web.forms import parse_moment
+from hamburg_service.web.forms import errors_to_form, parse_moment
+from hamburg_service.web.qr import qr_svg
 from hamburg_service.web.ratelimit import rate_limit
 
 MAX_SHOWN = 30
@@ -167,7 +166,7 @@ def book(request: HttpRequest) -> HttpResponse:
                         "Almost done: we have sent you an e-mail. Please confirm the appointment "
                         "with the link in it within %(minutes)d minutes."
                     )
-                    % {"minutes": _hold_minutes()},
+                    % {"minutes": settings.BOOKING_HOLD_MINUTES},
                 )
             else:
                 messages.success(request, _("Your appointment is booked."))
@@ -198,16 +197,6 @@ def book(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def errors_to_form(form: Any, error: InvalidInput) -> None:
-    """Show a service's field errors at the form's fields (the rest above the form)."""
-    for item in error.errors:
-        form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
-
-
-def _hold_minutes() -> int:
-    return int(settings.BOOKING_HOLD_MINUTES)
-
-
 def _too_many(request: HttpRequest, error: TooMany) -> HttpResponse:
     response = render(request, "appointments/problem.html", {"problem": error}, status=429)
     response["Retry-After"] = str(error.retry_after or 60)
@@ -234,12 +223,6 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Thank you, your appointment is confirmed."))
         return render(request, "appointments/confirmed.html", {"appointment": appointment})
     return render(request, "appointments/confirm.html", {"token": token})
-
-
-def _qr_svg(text: str) -> str:
-    qr = segno.make(text, error="m")
-    svg: str = qr.svg_inline(scale=4, dark="#1b1b1b", light="#ffffff", omitsize=False)
-    return svg
 
 
 @require_http_methods(["GET", "POST"])
@@ -274,7 +257,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "services": chosen,
             "start": appointment.start.astimezone(hours.BERLIN),
             "end": appointment.end.astimezone(hours.BERLIN),
-            "qr": mark_safe(_qr_svg(appointment.reference)),  # noqa: S308 - segno's own SVG
+            "qr": qr_svg(appointment.reference),
             "token": token,
             "past": appointment.end <= timezone.now(),
         },

@@ -88,6 +88,11 @@ def local_datetime(day: dt.date, minute: int) -> dt.datetime:
     return aware.astimezone(dt.UTC).astimezone(BERLIN)
 
 
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The real instants where a Hamburg day starts and the next one starts."""
+    return local_datetime(day, 0), local_datetime(day + dt.timedelta(days=1), 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Holiday:
     date: dt.date

@@ -76,6 +76,24 @@ def services_search(*, query: str = "", agency: str = "") -> list[Service]:
     return [s for _, _, s in sorted(scored, key=lambda row: row[:2])]
 
 
+def services_by_slugs(slugs: Sequence[str], *, field: str = "services") -> list[Service]:
+    """Active services in the order named; InvalidInput naming `field` for a repeated or
+    unknown slug."""
+    from django.utils.translation import gettext as _
+
+    from hamburg_service.errors import InvalidInput
+
+    if len(set(slugs)) != len(slugs):
+        message = _("A service is listed twice.")
+        raise InvalidInput(message, errors=[{"field": field, "message": message}])
+    found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
+        raise InvalidInput(message, errors=[{"field": field, "message": message}])
+    return [found[slug] for slug in slugs]
+
+
 def service_get(*, slug: str) -> Service:
     return Service.objects.prefetch_related(
         Prefetch(

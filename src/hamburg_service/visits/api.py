@@ -15,8 +15,9 @@ from ninja.security import django_auth
 
 from hamburg_service.accounts.permissions import Perm, has_perm
 from hamburg_service.api_schemas import answers
-from hamburg_service.catalog.models import Location, Service
-from hamburg_service.errors import Forbidden, InvalidInput, NotFound
+from hamburg_service.catalog.models import Location
+from hamburg_service.catalog.selectors import services_by_slugs
+from hamburg_service.errors import Forbidden, NotFound
 from hamburg_service.visits import selectors, services
 from hamburg_service.visits.models import Ticket, TicketService, TicketStatus
 from hamburg_service.visits.views import CALLS_SHOWN, calls_version
@@ -113,18 +114,6 @@ class TicketOut(Schema):
     estimate_minutes: int | None
 
 
-def _services(slugs: list[str]) -> list[Service]:
-    if len(set(slugs)) != len(slugs):
-        message = _("A service is listed twice.")
-        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
-    found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
-    unknown = [slug for slug in slugs if slug not in found]
-    if unknown:
-        message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
-        raise InvalidInput(message, errors=[{"field": "services", "message": message}])
-    return [found[slug] for slug in slugs]
-
-
 @router.post(
     "/visits/{slug}/tickets",
     response=answers({201: TicketOut}, 404, 409, 422, 429),
@@ -135,7 +124,7 @@ def ticket_create(request: HttpRequest, slug: str, payload: TicketIn) -> Status[
     location = _location(slug)
     ticket, token = services.ticket_issue(
         location=location,
-        services=_services(payload.services),
+        services=services_by_slugs(payload.services),
         needs_priority=payload.needs_priority,
         language=get_language() or "de",
     )

@@ -508,10 +508,8 @@ def ticket_finish(
         ticket.save(update_fields=["status", "outcome", "outcome_note", "finished_at"])
         summary = f"{outcome}: {note.strip()}" if note.strip() else outcome
         _event(ticket, EventKind.FINISHED, now, counter=counter, by=by, note=summary)
-        if ticket.appointment_id:
-            Appointment.objects.filter(
-                pk=ticket.appointment_id, status=AppointmentStatus.CONFIRMED
-            ).update(status=AppointmentStatus.COMPLETED)
+        if ticket.appointment is not None:
+            appointment_services.appointment_complete(appointment=ticket.appointment, by=by)
     return ticket
 
 

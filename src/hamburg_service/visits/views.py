@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 from typing import Any, cast
 
-import segno
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -32,7 +30,6 @@ from hamburg_service.appointments.models import Status as AppointmentStatus
 from hamburg_service.appointments.services import token_hash
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Counter, Location, Service
-from hamburg_service.catalog.selectors import opening_hours
 from hamburg_service.errors import AppError, Conflict, InvalidInput, NotFound
 from hamburg_service.visits import selectors, services
 from hamburg_service.visits.forms import (
@@ -53,6 +50,8 @@ from hamburg_service.visits.models import (
     TicketService,
     TicketStatus,
 )
+from hamburg_service.web.forms import errors_to_form
+from hamburg_service.web.qr import qr_svg
 
 ESTIMATES_SHOWN = 30  # the front desk's queue estimates each cost a few queries
 CALLS_SHOWN = 8
@@ -98,29 +97,12 @@ def _services_of(ticket: Ticket) -> list[Service]:
     ]
 
 
-def _qr_svg(text: str) -> SafeString:
-    qr = segno.make(text, error="m")
-    svg: str = qr.svg_inline(scale=4, dark="#1b1b1b", light="#ffffff", omitsize=False)
-    return mark_safe(svg)  # noqa: S308 - segno's own SVG
-
-
-def _is_open(location: Location, now: dt.datetime) -> bool:
-    day = _today(now)
-    today = opening_hours(location=location, start=day, end=day)[0]
-    return any(i.start <= now < i.end for i in today.open)
-
-
 def _problem_status(problem: AppError | None, *bound: forms.Form) -> int:
     if problem is not None:
         return problem.status
     if any(f.is_bound and f.errors for f in bound):
         return 422
     return 200
-
-
-def _errors_to_form(form: forms.Form, error: InvalidInput) -> None:
-    for item in error.errors:
-        form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
 
 
 def _ticket_facts(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -185,7 +167,7 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
             "check_in": check_in,
             "walk_in": walk_in,
             "only_appointments": not walk_in,
-            "is_open": _is_open(location, now),
+            "is_open": services.location_is_open(location, now),
             "problem": problem,
         },
         status=_problem_status(problem, issue, check_in),
@@ -203,7 +185,7 @@ def ticket_print(request: HttpRequest, token: str) -> HttpResponse:
         {
             **_ticket_facts(ticket, timezone.now()),
             "location": ticket.location,
-            "qr": _qr_svg(mobile),
+            "qr": qr_svg(mobile),
             "mobile_url": mobile,
         },
     )
@@ -280,10 +262,6 @@ def display(request: HttpRequest, slug: str) -> HttpResponse:
 # ------------------------------------------------------------------ front desk (staff)
 
 
-def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return hours.local_datetime(day, 0), hours.local_datetime(day + dt.timedelta(days=1), 0)
-
-
 def _queue_rows(location: Location, now: dt.datetime) -> tuple[list[dict[str, Any]], list[Ticket]]:
     """The waiting tickets in the order they will be called, with estimates; and the tickets
     of checked-in appointments that join the queue later."""
@@ -350,11 +328,11 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
                     )
                     return _issued(request, location, ticket, token, _("Ticket issued"))
         except InvalidInput as error:
-            _errors_to_form(issue, error)
+            errors_to_form(issue, error)
             problem = error
         except AppError as error:
             problem = error
-    first, last = _day_bounds(_today(now))
+    first, last = hours.day_bounds(_today(now))
     appointments = list(
         Appointment.objects.filter(location=location, start__gte=first, start__lt=last)
         .exclude(status=AppointmentStatus.EXPIRED)
@@ -570,7 +548,7 @@ def _counter_action(
                 by=by,
             )
         except InvalidInput as error:
-            _errors_to_form(f.finish, error)
+            errors_to_form(f.finish, error)
             return None
         return _("Finished: %(number)s.") % {"number": ticket.number}
     raise InvalidInput(_("Unknown action."))

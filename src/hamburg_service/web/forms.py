@@ -28,6 +28,13 @@ class AccessibleForm(AccessibleErrorsMixin, forms.Form):
     pass
 
 
+def errors_to_form(form: Any, error: Any) -> None:
+    """Show a service's field errors (InvalidInput.errors) at the form's fields; the rest above
+    the form."""
+    for item in error.errors:
+        form.add_error(item["field"] if item["field"] in form.fields else None, item["message"])
+
+
 def parse_moment(value: str | None) -> dt.datetime | None:
     """An ISO date-time from a form or link; None when missing or impossible (30 February)."""
     try:

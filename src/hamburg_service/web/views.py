@@ -22,7 +22,6 @@ from hamburg_service.catalog import selectors
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.feedback.services import accessibility_feedback_submit
 from hamburg_service.visits.selectors import walk_in_estimates
-from hamburg_service.visits.services import location_is_open
 from hamburg_service.web.forms import AccessibleForm
 
 logger = logging.getLogger(__name__)
@@ -96,7 +95,8 @@ def location_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     services = sorted(location.services.all(), key=lambda s: s.name)
     now = timezone.now()
-    waits = walk_in_estimates(location=location, now=now) if location_is_open(location, now) else []
+    open_now = any(i.start <= now < i.end for i in days[0].open)  # today, already resolved
+    waits = walk_in_estimates(location=location, now=now) if open_now else []
     return render(
         request,
         "web/location.html",
