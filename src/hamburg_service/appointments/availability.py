@@ -18,10 +18,13 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from hamburg_service.appointments.models import CounterDay, DayLedger, SeatClaim
+from hamburg_service.appointments.models import CounterDay, SeatClaim
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Counter, Location, Purpose, Service
+from hamburg_service.catalog.revision import Revision, cached, cached_many, revision_current
 from hamburg_service.catalog.selectors import counter_spans_many
+
+GridKey = tuple[int, int, dt.date]  # grid unit minutes, location id, day
 
 
 def unit_minutes() -> int:
@@ -102,11 +105,44 @@ class DayBoard:
         return max(fits, key=lambda c: (self.free[c].bit_count(), -c))
 
 
-def skilled_counters(location_ids: Sequence[int], services: Sequence[Service]) -> set[int]:
-    qs = Counter.objects.filter(location_id__in=location_ids, is_active=True).order_by()
-    for service in services:
-        qs = qs.filter(services=service, location__services=service)
-    return set(qs.values_list("pk", flat=True).distinct())
+def skilled_counters(services: Sequence[Service], revision: Revision) -> frozenset[int]:
+    """Active counters, city-wide, skilled for all `services` at a location offering them."""
+
+    def compute() -> frozenset[int]:
+        qs = Counter.objects.filter(is_active=True).order_by()
+        for service in services:
+            qs = qs.filter(services=service, location__services=service)
+        return frozenset(qs.values_list("pk", flat=True).distinct())
+
+    key = ("skilled", tuple(sorted(s.pk for s in services)))
+    return cached(revision, key, compute)
+
+
+def open_grids(
+    location_ids: Sequence[int], start: dt.date, end: dt.date, revision: Revision
+) -> dict[tuple[int, dt.date], dict[int, int]]:
+    """Per location-day, each counter's public booking hours as a mask of grid units (only
+    counters open that day). Computed from the catalogue once per catalogue revision."""
+    size = unit_minutes()
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+    def compute(keys: list[GridKey]) -> dict[GridKey, dict[int, int]]:
+        ids = sorted({key[1] for key in keys})
+        spans = counter_spans_many(
+            location_ids=ids,
+            start=min(key[2] for key in keys),
+            end=max(key[2] for key in keys),
+            services=(),
+            purpose=Purpose.BOOKING,
+        )
+        return {
+            key: {c: m for c, s in spans[key[1]][key[2]].items() if (m := span_mask(s))}
+            for key in keys
+        }
+
+    keys = [(size, location_id, day) for location_id in location_ids for day in days]
+    grids = cached_many(revision, keys, compute)
+    return {(key[1], key[2]): grid for key, grid in grids.items()}
 
 
 def day_boards(
@@ -116,36 +152,33 @@ def day_boards(
     end: dt.date,
     services: Sequence[Service],
     channel: str,
+    revision: Revision | None = None,
 ) -> list[DayBoard]:
-    """Boards for every location-day in the range, in date order (five queries in all)."""
-    spans = counter_spans_many(
-        location_ids=location_ids, start=start, end=end, services=(), purpose=Purpose.BOOKING
-    )
-    skilled = skilled_counters(location_ids, services)
+    """Boards for every location-day in the range, in date order: the opening grids and
+    skilled counters from the per-revision cache, then one query for what is taken."""
+    if revision is None:
+        revision = revision_current()
+    grids = open_grids(location_ids, start, end, revision)
+    skilled = skilled_counters(services, revision)
     taken: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
     masks = CounterDay.objects.filter(
         location_id__in=location_ids, date__gte=start, date__lte=end
     ).values_list("location_id", "counter_id", "date", "taken")
     for location_id, counter_id, day_, hex_mask in masks:
         taken[(location_id, day_)][counter_id] = int(hex_mask, 16)
-    booked = {
-        (row["location_id"], row["date"]): row["booked_units"]
-        for row in DayLedger.objects.filter(
-            location_id__in=location_ids, date__gte=start, date__lte=end
-        ).values("location_id", "date", "booked_units")
-    }
     boards = []
     day = start
     while day <= end:
         for location_id in location_ids:
-            per_counter = spans[location_id][day]
-            open_masks = {c: span_mask(s) for c, s in per_counter.items()}
+            open_masks = grids[(location_id, day)]
             capacity = sum(m.bit_count() for m in open_masks.values())
             if capacity == 0:
                 continue
             used = taken.get((location_id, day), {})
-            free = {c: m & ~used.get(c, 0) for c, m in open_masks.items() if c in skilled and m}
-            left = share_limit(capacity, channel) - booked.get((location_id, day), 0)
+            free = {c: m & ~used.get(c, 0) for c, m in open_masks.items() if c in skilled}
+            # Units booked that day: the ledger's count, which the masks always equal.
+            booked = sum(m.bit_count() for m in used.values())
+            left = share_limit(capacity, channel) - booked
             if free and left > 0:
                 boards.append(DayBoard(location_id, day, free, left))
         day += dt.timedelta(days=1)
@@ -190,28 +223,35 @@ def free_times(
     ids = [loc.pk for loc in locations]
     lo = (earliest_time.hour * 60 + earliest_time.minute) if earliest_time else 0
     hi = (latest_time.hour * 60 + latest_time.minute) if latest_time else hours.DAY
+    revision = revision_current()
     found: list[FreeTime] = []
     # Near days first in small chunks: the earliest times are usually found early.
     chunk_start, chunk_days = start, 1
     while chunk_start <= end and len(found) < limit:
         chunk_end = min(end, chunk_start + dt.timedelta(days=chunk_days - 1))
         boards = day_boards(
-            location_ids=ids, start=chunk_start, end=chunk_end, services=services, channel=channel
+            location_ids=ids,
+            start=chunk_start,
+            end=chunk_end,
+            services=services,
+            channel=channel,
+            revision=revision,
         )
-        by_day: dict[dt.date, list[FreeTime]] = defaultdict(list)
+        # Plain tuples first; datetimes only for the few times that are returned.
+        by_day: dict[dt.date, list[tuple[int, int, int]]] = defaultdict(list)
         for board in boards:
-            for unit, count in board.starts(k).items():
-                minute = unit * size
-                if not (lo <= minute <= hi):
-                    continue
-                begin = unit_start(board.date, unit)
-                if begin <= now:
-                    continue
-                by_day[board.date].append(
-                    FreeTime(board.location_id, begin, unit_start(board.date, unit + k), count)
-                )
+            by_day[board.date].extend(
+                (unit, board.location_id, count)
+                for unit, count in board.starts(k).items()
+                if lo <= unit * size <= hi
+            )
         for day in sorted(by_day):
-            found.extend(sorted(by_day[day], key=lambda f: (f.start, f.location_id)))
+            for unit, location_id, count in sorted(by_day[day]):
+                begin = unit_start(day, unit)
+                if begin > now:
+                    found.append(FreeTime(location_id, begin, unit_start(day, unit + k), count))
+                    if len(found) >= limit:
+                        break
             if len(found) >= limit:
                 break
         chunk_start = chunk_end + dt.timedelta(days=1)

@@ -401,3 +401,21 @@ class CatalogEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"
+
+
+class CatalogRevision(models.Model):
+    """One row whose number changes with every write to a catalogue table.
+
+    Database triggers (migration 0002) set it, so every write path counts — admin, services,
+    the demo loader, bulk ORM calls and raw SQL alike. Processes key their caches of
+    catalogue-derived data (opening grids, skilled counters) by it (`catalog.revision`).
+    """
+
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("catalogue revision")
+        verbose_name_plural = _("catalogue revisions")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import unicodedata
 from collections import defaultdict
@@ -24,6 +25,7 @@ from hamburg_service.catalog.models import (
     Weekday,
     WeeklySchedule,
 )
+from hamburg_service.catalog.revision import Revision, cached, revision_current
 
 # --- services and locations -------------------------------------------------------------------
 
@@ -86,12 +88,34 @@ def services_by_slugs(slugs: Sequence[str], *, field: str = "services") -> list[
     if len(set(slugs)) != len(slugs):
         message = _("A service is listed twice.")
         raise InvalidInput(message, errors=[{"field": field, "message": message}])
-    found = {s.slug: s for s in Service.objects.filter(slug__in=slugs, is_active=True)}
+    found = _active_services(revision_current())
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
         message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
         raise InvalidInput(message, errors=[{"field": field, "message": message}])
-    return [found[slug] for slug in slugs]
+    return [copy.copy(found[slug]) for slug in slugs]
+
+
+def _active_services(revision: Revision) -> dict[str, Service]:
+    return cached(
+        revision,
+        "active services",
+        lambda: {s.slug: s for s in Service.objects.filter(is_active=True)},
+    )
+
+
+def locations_offering(services: Sequence[Service]) -> list[Location]:
+    """Active locations offering every one of `services`, by name."""
+    revision = revision_current()
+
+    def compute() -> list[Location]:
+        qs = Location.objects.filter(is_active=True)
+        for service in services:
+            qs = qs.filter(services=service)
+        return list(qs.distinct().order_by("name_de"))
+
+    key = ("locations offering", tuple(s.pk for s in services))
+    return [copy.copy(loc) for loc in cached(revision, key, compute)]
 
 
 def service_get(*, slug: str) -> Service:

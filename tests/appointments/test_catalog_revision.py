@@ -1,0 +1,110 @@
+"""The catalogue revision: every catalogue write changes it, so cached grids are never stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.db import connection
+
+from hamburg_service.appointments import availability
+from hamburg_service.catalog.models import (
+    CatalogEvent,
+    CatalogRevision,
+    Closure,
+    Counter,
+    ScheduleRule,
+)
+from hamburg_service.catalog.revision import revision_current
+from .conftest import DAY, NOW, at
+
+revision_migration = importlib.import_module(
+    "hamburg_service.catalog.migrations.0002_catalog_revision"
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def first_times(city, location=None):
+    return [
+        f.start
+        for f in availability.free_times(
+            locations=[location or city.location],
+            services=[city.anmeldung],
+            start=DAY,
+            end=DAY,
+            limit=3,
+        )
+    ]
+
+
+def test_every_catalogue_table_but_the_event_log_is_watched():
+    tables = {
+        model._meta.db_table
+        for model in apps.get_app_config("catalog").get_models(include_auto_created=True)
+    } - {CatalogEvent._meta.db_table, CatalogRevision._meta.db_table}
+    assert tables == set(revision_migration.WATCHED)
+
+
+@pytest.mark.django_db
+def test_inserts_updates_deletes_and_bulk_updates_each_change_the_revision(city):
+    seen = [revision_current()]
+
+    def changed() -> bool:
+        seen.append(revision_current())
+        return seen[-1] != seen[-2] and seen[-1] is not None
+
+    closure = Closure.objects.create(location=city.location, start_date=DAY, end_date=DAY)
+    assert changed()
+    closure.counters.add(city.counters[0])
+    assert changed()
+    Counter.objects.filter(pk=city.counters[1].pk).update(is_active=False)  # no signals
+    assert changed()
+    closure.delete()
+    assert changed()
+    with connection.cursor() as cursor:  # raw SQL too
+        cursor.execute("UPDATE catalog_service SET handling_minutes = 25")
+    assert changed()
+    CatalogEvent.objects.create(action="x", object_type="y", object_id=1)
+    seen.append(revision_current())
+    assert seen[-1] == seen[-2]  # the event log does not shape availability
+
+
+@pytest.mark.django_db
+def test_a_change_behind_the_orms_back_shows_in_the_next_search(city):
+    assert first_times(city) == [at(8), at(8, 10), at(8, 20)]
+    assert first_times(city) == [at(8), at(8, 10), at(8, 20)]  # now from the cache
+    ScheduleRule.objects.filter(schedule__location=city.location).update(opens=dt.time(9))
+    assert first_times(city) == [at(9), at(9, 10), at(9, 20)]
+    Counter.objects.filter(location=city.location).update(is_active=False)
+    assert first_times(city) == []
+    Counter.objects.filter(location=city.location).update(is_active=True)
+    Closure.objects.create(
+        location=city.location,
+        start_date=DAY,
+        end_date=DAY,
+        start_time=dt.time(9),
+        end_time=dt.time(11),
+    )
+    assert first_times(city) == [at(11), at(11, 10), at(11, 20)]
+
+
+@pytest.mark.django_db
+def test_without_the_revision_row_nothing_is_cached(city):
+    assert first_times(city)[0] == at(8)
+    CatalogRevision.objects.all().delete()  # as a flushed database has it
+    assert revision_current() is None
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # and the trigger that would bring the row back
+            cursor.execute("DROP TRIGGER catalog_schedulerule_revision ON catalog_schedulerule")
+        else:
+            cursor.execute("DROP TRIGGER catalog_schedulerule_revision_update")
+    ScheduleRule.objects.filter(schedule__location=city.location).update(opens=dt.time(10))
+    assert first_times(city)[0] == at(10)
