@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import time_machine
 
 from hamburg_service.appointments.selectors import distance_km
+from hamburg_service.catalog.places import place_resolve
 
 from .conftest import NOW
 
@@ -42,3 +45,163 @@ def test_a_malformed_point_is_422_naming_near(city, client, near):
     response = client.get("/api/v1/availability", {"services": "anmeldung", "near": near})
     assert response.status_code == 422
     assert "near" in {e["field"] for e in response.json()["errors"]}
+
+
+# --- near a Hamburg postcode, address or district ----------------------------------------------
+
+SEARCH = "/appointments/"
+SANKT_GEORG = (53.5530, 10.0069)  # "centre", by the main station
+HARBURG = (53.4604, 9.9837)  # "other", in Harburg
+
+
+@pytest.fixture
+def spread(city):
+    """The two locations of the small city, moved apart: one central, one in Harburg."""
+    for location, (lat, lon) in ((city.location, SANKT_GEORG), (city.other, HARBURG)):
+        location.latitude, location.longitude = lat, lon
+        location.save()
+    return city
+
+
+def _km(place, point) -> float:
+    return round(distance_km(place.latitude, place.longitude, *point), 1)
+
+
+@pytest.mark.parametrize("near", ["20099", "Kirchenallee 1, 20099 Hamburg"])
+def test_near_a_postcode_ranks_locations_by_distance_from_it(spread, client, near):
+    rows = client.get(
+        "/api/v1/availability", {"services": "anmeldung", "near": near, "limit": 8}
+    ).json()
+    place = place_resolve("20099")
+    assert {row["location"] for row in rows} == {"centre", "other"}
+    assert [row["location"] for row in rows[:4]] == ["centre"] * 4  # nearest first
+    by_location = {row["location"]: row["distance_km"] for row in rows}
+    assert by_location == {"centre": _km(place, SANKT_GEORG), "other": _km(place, HARBURG)}
+    assert by_location["centre"] < 1 < 9 < by_location["other"]
+    distances = [row["distance_km"] for row in rows]
+    assert distances == sorted(distances)
+
+
+def test_near_a_district_with_nearest_one_keeps_only_that_location(spread, client):
+    rows = client.get(
+        "/api/v1/availability", {"services": "anmeldung", "near": "Harburg", "nearest": 1}
+    ).json()
+    assert rows
+    assert {row["location"] for row in rows} == {"other"}
+    assert rows[0]["distance_km"] == _km(place_resolve("Harburg"), HARBURG)
+
+
+def test_near_coordinates_still_work_next_to_place_names(spread, client):
+    rows = client.get(
+        "/api/v1/availability", {"services": "anmeldung", "near": "53.46,9.98", "nearest": 1}
+    ).json()
+    assert {row["location"] for row in rows} == {"other"}
+    assert rows[0]["distance_km"] == round(distance_km(53.46, 9.98, *HARBURG), 1)
+
+
+@pytest.mark.parametrize(
+    ("near", "language", "message"),
+    [
+        ("80331", "de", "80331 ist keine Hamburger Postleitzahl."),
+        ("Marienplatz 1, 80331 München", "en", "80331 is not a Hamburg postcode."),
+        ("Atlantis", "en", "We could not find this place in Hamburg."),
+        ("Atlantis", "de", "Diesen Ort haben wir in Hamburg nicht gefunden."),
+    ],
+)
+def test_a_place_outside_hamburg_or_unknown_is_422_naming_near(
+    spread, client, near, language, message
+):
+    response = client.get(
+        "/api/v1/availability",
+        {"services": "anmeldung", "near": near},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 422
+    assert response["Content-Type"].startswith("application/problem+json")
+    errors = response.json()["errors"]
+    assert [e["field"] for e in errors] == ["near"]
+    assert errors[0]["message"].startswith(message)
+
+
+def test_the_openapi_description_of_near_names_places_and_the_attribution(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    parameters = schema["paths"]["/api/v1/availability"]["get"]["parameters"]
+    near = next(p for p in parameters if p["name"] == "near")
+    assert "postcode" in near["description"]
+    assert "GeoNames" in near["description"]
+    assert near["schema"]["maxLength"] == 100
+    assert "pattern" not in near["schema"]
+
+
+def _page(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_search_page_near_a_postcode_names_the_place_and_shows_distances(spread, client):
+    page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "20099"}))
+    place = place_resolve("20099")
+    assert f'<p class="near-place">In der Nähe von {place.label}</p>' in page
+    centre_km = f"{_km(place, SANKT_GEORG):.1f}".replace(".", ",")
+    other_km = f"{_km(place, HARBURG):.1f}".replace(".", ",")
+    assert f"Centre, {centre_km} km</span>" in page  # German decimal comma
+    assert f"Other, {other_km} km</span>" in page
+    assert 'value="20099"' in page  # the input is kept
+    assert "In der Nähe von (Postleitzahl oder Stadtteil)" in page
+    assert "GeoNames" in page
+    assert "CC BY 4.0" in page
+
+
+def test_search_page_searches_only_the_nearest_locations(spread, client, monkeypatch):
+    monkeypatch.setattr("hamburg_service.appointments.views.NEAREST_DEFAULT", 1)
+    page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "Harburg"}))
+    assert "location=other" in page
+    assert "location=centre" not in page
+    assert "In der Nähe von Harburg" in page
+
+
+def test_search_page_in_english(spread, client):
+    page = _page(client.get("/en" + SEARCH, {"services": "anmeldung", "near": "Eimsbuettel"}))
+    assert '<html lang="en">' in page
+    assert "Near (postcode or district)" in page
+    assert '<p class="near-place">Nearest to Eimsbüttel</p>' in page
+    km = _km(place_resolve("Eimsbüttel"), SANKT_GEORG)
+    assert f"Centre, {km:.1f} km</span>" in page
+    assert "Postcode data © " in page
+
+
+def test_search_page_without_near_shows_no_distance(spread, client):
+    page = _page(client.get(SEARCH, {"services": "anmeldung"}))
+    assert "near-place" not in page
+    assert " km</span>" not in page
+
+
+@pytest.mark.parametrize(
+    ("prefix", "near", "message"),
+    [
+        ("", "80331", "80331 ist keine Hamburger Postleitzahl."),
+        ("/en", "80331", "80331 is not a Hamburg postcode."),
+        ("", "Atlantis", "Diesen Ort haben wir in Hamburg nicht gefunden."),
+        ("/en", "Atlantis", "We could not find this place in Hamburg."),
+    ],
+)
+def test_search_page_shows_a_bad_place_at_the_field_and_keeps_the_input(
+    spread, client, prefix, near, message
+):
+    page = _page(
+        client.get(
+            prefix + SEARCH,
+            {"services": "anmeldung", "near": near, "time_of_day": "morning"},
+        )
+    )
+    assert 'class="error-summary"' in page
+    assert 'href="#id_near"' in page
+    assert re.search(r'<p class="field-error" id="id_near-error">' + re.escape(message), page)
+    field = re.search(r"<input[^>]*name=\"near\"[^>]*>", page)
+    assert field is not None
+    assert f'value="{near}"' in field.group(0)
+    assert 'aria-invalid="true"' in field.group(0)
+    assert "id_near-error" in field.group(0)
+    assert re.search(r'value="anmeldung"[^>]*checked', page)  # the other choices are kept
+    assert re.search(r'<option value="morning" selected>', page)
+    assert 'id="times-heading"' not in page  # nothing searched

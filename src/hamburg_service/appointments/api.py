@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -15,10 +16,15 @@ from ninja.responses import Status
 from hamburg_service.api_schemas import answers
 from hamburg_service.appointments import availability, services, waitlist
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import locations_offering, nearest
+from hamburg_service.appointments.selectors import (
+    NEAREST_DEFAULT,
+    locations_near,
+    locations_offering,
+)
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
-from hamburg_service.catalog.selectors import services_by_slugs
+from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
+from hamburg_service.catalog.selectors import location_active, services_by_slugs
 from hamburg_service.errors import InvalidInput
 from hamburg_service.web.captcha import captcha_challenge, captcha_verify
 from hamburg_service.web.ratelimit import rate_limit
@@ -44,11 +50,18 @@ class AvailabilityQuery(Schema):
     limit: int = Field(20, ge=1, le=50)
     near: str = Field(
         "",
-        max_length=40,
-        pattern=r"^$|^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
-        description="latitude,longitude: search only the nearest locations, nearest first",
+        max_length=100,
+        description=(
+            "Search only the `nearest` locations nearest to this place, nearest first: a Hamburg "
+            "postcode (`20095`), an address with its postcode (`Kirchenallee 1, 20099 Hamburg`), "
+            "a district (`Ottensen`; umlauts may be typed as ae/oe/ue; a district under several "
+            "postcodes means the mean of their points) or `latitude,longitude` (`53.55,10.0`). "
+            "A place that cannot be found is 422 naming `near`. " + ATTRIBUTION + "."
+        ),
     )
-    nearest: int = Field(5, ge=1, le=31, description="How many nearest locations, with `near`")
+    nearest: int = Field(
+        NEAREST_DEFAULT, ge=1, le=31, description="How many nearest locations, with `near`"
+    )
 
 
 def _services(slugs: list[str]) -> list[Service]:
@@ -72,7 +85,10 @@ def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:
     summary="Earliest free appointment times",
     description=(
         "The earliest free start times for one visit covering all given services, across all "
-        "locations offering them or at the given ones, within the booking window."
+        "locations offering them or at the given ones, within the booking window. With `near` "
+        "(a Hamburg postcode, an address with its postcode, a district or latitude,longitude), "
+        "only the `nearest` locations nearest to it, nearest first, each time with its "
+        "`distance_km`."
     ),
 )
 def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) -> list[dict]:
@@ -81,10 +97,8 @@ def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) ->
     places = _locations(params.location, chosen)
     distances: dict[int, float] = {}
     if params.near:
-        latitude, longitude = (float(part) for part in params.near.split(","))
-        ranked = nearest(places, latitude=latitude, longitude=longitude, count=params.nearest)
-        places = [loc for loc, _km in ranked]
-        distances = {loc.pk: round(km, 1) for loc, km in ranked}
+        point = near_resolve(params.near, field="near")
+        places, distances = locations_near(places, place=point, count=params.nearest)
     first, last = availability.booking_window(chosen, timezone.localdate())
     start = max(first, params.start or first)
     end = min(last, params.end or last)
@@ -149,12 +163,14 @@ class BookingOut(AppointmentOut):
     hold_expires_at: dt.datetime | None
 
 
-def _out(appointment: Appointment) -> dict:
+def _out(appointment: Appointment, chosen: Sequence[Service] | None = None) -> dict:
+    if chosen is None:
+        chosen = appointment.services.order_by("appointmentservice__position")
     return {
         "reference": appointment.reference,
         "status": appointment.status,
         "location": appointment.location.slug,
-        "services": [s.slug for s in appointment.services.order_by("appointmentservice__position")],
+        "services": [s.slug for s in chosen],
         "start": appointment.start.astimezone(hours.BERLIN),
         "end": appointment.end.astimezone(hours.BERLIN),
         "name": appointment.name,
@@ -169,13 +185,14 @@ def _out(appointment: Appointment) -> dict:
 def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]:
     rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
     captcha_verify(payload.captcha)
-    location = Location.objects.filter(slug=payload.location, is_active=True).first()
+    location = location_active(slug=payload.location)
     if location is None:
         message = _("Unknown location: %(names)s.") % {"names": payload.location}
         raise InvalidInput(message, errors=[{"field": "location", "message": message}])
+    chosen = _services(payload.services)
     booking = services.appointment_book(
         location=location,
-        services=_services(payload.services),
+        services=chosen,
         start=payload.start,
         person=services.PersonInput(
             name=payload.name,
@@ -188,7 +205,7 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]
     return Status(
         201,
         {
-            **_out(appointment),
+            **_out(appointment, chosen),
             "manage_token": booking.manage_token,
             "confirmation_required": booking.confirm_token is not None,
             "hold_expires_at": appointment.hold_expires_at,

@@ -5,9 +5,13 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from hamburg_service.appointments.selectors import NEAREST_DEFAULT
 from hamburg_service.catalog.models import Access, Location, Service
+from hamburg_service.catalog.places import ResolvedPlace, near_resolve
+from hamburg_service.errors import InvalidInput
 from hamburg_service.web.forms import AccessibleErrorsMixin
 
 TIMES_OF_DAY = {
@@ -67,6 +71,12 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
             ("afternoon", _("Afternoon (from 15:00)")),
         ],
     )
+    near = forms.CharField(
+        label=_("Near (postcode or district)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +86,20 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
         assert isinstance(location_field, forms.ModelChoiceField)
         services_field.queryset = bookable_services().order_by("agency", "name_de")
         location_field.queryset = Location.objects.filter(is_active=True).order_by("name_de")
+        self.fields["near"].help_text = gettext(
+            "For example 20095, Ottensen, or an address with its postcode. We then search the "
+            "%(count)d nearest locations."
+        ) % {"count": NEAREST_DEFAULT}
+
+    def clean_near(self) -> ResolvedPlace | None:
+        """The place to search near (same resolution as the API's `near`), or None."""
+        text = self.cleaned_data["near"].strip()
+        if not text:
+            return None
+        try:
+            return near_resolve(text, field="near")
+        except InvalidInput as error:
+            raise forms.ValidationError(error.errors[0]["message"], code="place") from error
 
 
 class PersonForm(AccessibleErrorsMixin, forms.Form):

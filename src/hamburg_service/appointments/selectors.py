@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from hamburg_service.appointments.models import ACTIVE, Appointment
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Closure, Location, Service
+from hamburg_service.catalog.models import Closure, Location
+from hamburg_service.catalog.places import ResolvedPlace
+from hamburg_service.catalog.selectors import locations_offering as locations_offering
 
 
 def appointments_hit_by_closures(
@@ -53,12 +55,8 @@ def _inside(closure: Closure, appointment: Appointment) -> bool:
     return start < closes and end > opens
 
 
-def locations_offering(services: Sequence[Service]) -> list[Location]:
-    """Active locations offering every one of `services`."""
-    qs = Location.objects.filter(is_active=True)
-    for service in services:
-        qs = qs.filter(services=service)
-    return list(qs.distinct().order_by("name_de"))
+NEAREST_DEFAULT = 5
+"""How many nearest locations a search "near" a place looks at, unless asked otherwise."""
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -81,3 +79,12 @@ def nearest(
         key=lambda pair: pair[1],
     )
     return ranked[:count]
+
+
+def locations_near(
+    locations: Sequence[Location], *, place: ResolvedPlace, count: int = NEAREST_DEFAULT
+) -> tuple[list[Location], dict[int, float]]:
+    """Of `locations`, the `count` nearest to `place`, nearest first, and each one's distance
+    in km rounded to 100 m (by location pk), as the search page and the API show them."""
+    ranked = nearest(locations, latitude=place.latitude, longitude=place.longitude, count=count)
+    return [loc for loc, _km in ranked], {loc.pk: round(km, 1) for loc, km in ranked}

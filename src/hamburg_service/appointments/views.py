@@ -27,7 +27,11 @@ from hamburg_service.appointments.forms import (
     bookable_services,
 )
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import locations_offering
+from hamburg_service.appointments.selectors import (
+    NEAREST_DEFAULT,
+    locations_near,
+    locations_offering,
+)
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
@@ -65,6 +69,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results: list[tuple[dt.date, list[dict[str, Any]]]] = []
     searched = False
+    near = None
+    distances: dict[int, float] = {}
     if form.is_bound and form.is_valid():
         try:
             rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
@@ -74,6 +80,9 @@ def search(request: HttpRequest) -> HttpResponse:
         chosen = list(form.cleaned_data["services"])
         place = form.cleaned_data["location"]
         places = [place] if place else locations_offering(chosen)
+        near = form.cleaned_data["near"]
+        if near is not None:  # the same ranking as the API's `near`
+            places, distances = locations_near(places, place=near, count=NEAREST_DEFAULT)
         today = timezone.localdate()
         first, last = availability.booking_window(chosen, today)
         start = max(first, form.cleaned_data["after"] or first)
@@ -92,6 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
         for _day, items in results:
             for item in items:
                 item["url"] = _book_url(item["location"], chosen, item["start"])
+                item["distance_km"] = distances.get(item["location"].pk)
     return render(
         request,
         "appointments/search.html",
@@ -99,6 +109,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "results": results,
             "searched": searched,
+            "near": near,
             "service_groups": _service_groups(form),
         },
     )
