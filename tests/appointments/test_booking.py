@@ -224,6 +224,24 @@ def test_hold_is_confirmed_by_the_link_and_released_when_not(
     assert ledger_matches_seats(city.location)
 
 
+def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweeper(
+    city, settings
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    holds = [book(city, at(9), n) for n in (1, 2)]  # both counters held at 9:00
+    with pytest.raises(Conflict):
+        book(city, at(9), 3)
+    with time_machine.travel(NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)):
+        booked = book(city, at(9), 3)
+        assert booked.appointment.status == Status.HELD
+    for hold in holds:
+        hold.appointment.refresh_from_db()
+        assert hold.appointment.status == Status.EXPIRED
+        assert hold.appointment.events.filter(kind="expired").exists()
+    assert SeatClaim.objects.filter(appointment=booked.appointment).count() == 2
+    assert ledger_matches_seats(city.location)
+
+
 def test_forged_tokens_find_nothing(city):
     book(city, at(9))
     with pytest.raises(services.NotFound):

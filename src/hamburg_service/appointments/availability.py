@@ -82,6 +82,7 @@ class DayBoard:
     date: dt.date
     free: dict[int, int]  # counter id -> mask of free units
     units_left: int  # of the channel's share
+    taken: dict[int, int]  # counter id -> mask of taken units, as stored
 
     def starts(self, k: int) -> dict[int, int]:
         """Start unit -> how many counters could take a k-unit visit there."""
@@ -180,7 +181,7 @@ def day_boards(
             booked = sum(m.bit_count() for m in used.values())
             left = share_limit(capacity, channel) - booked
             if free and left > 0:
-                boards.append(DayBoard(location_id, day, free, left))
+                boards.append(DayBoard(location_id, day, free, left, used))
         day += dt.timedelta(days=1)
     return boards
 

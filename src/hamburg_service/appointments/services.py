@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,6 @@ from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
     AppointmentService,
-    Booker,
     Channel,
     CounterDay,
     DayLedger,
@@ -41,6 +40,7 @@ from hamburg_service.appointments.models import (
 )
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
+from hamburg_service.catalog.selectors import combinable_pairs, services_offered_at
 from hamburg_service.errors import Conflict, InvalidInput, NotFound, TooMany
 
 
@@ -119,7 +119,7 @@ def check_services(*, location: Location, services: Sequence[Service]) -> None:
                 "services",
                 _("%(name)s cannot be booked as an appointment.") % {"name": service.name},
             )
-    offered = set(location.services.values_list("pk", flat=True))
+    offered = services_offered_at(location_id=location.pk)
     missing = [s.name for s in services if s.pk not in offered]
     if missing:
         raise _field_error(
@@ -129,11 +129,7 @@ def check_services(*, location: Location, services: Sequence[Service]) -> None:
         )
     if len(services) > 1:
         ids = [s.pk for s in services]
-        pairs = set(
-            Service.combinable_with.through.objects.filter(
-                from_service_id__in=ids, to_service_id__in=ids
-            ).values_list("from_service_id", "to_service_id")
-        )
+        pairs = combinable_pairs(ids)
         for i, a in enumerate(services):
             for b in services[i + 1 :]:
                 if (a.pk, b.pk) not in pairs:
@@ -187,23 +183,49 @@ def _check_time(
     return day, availability.unit_of(start, day)
 
 
-def lock_day(location: Location, day: dt.date) -> DayLedger:
-    DayLedger.objects.get_or_create(location=location, date=day)
-    return DayLedger.objects.select_for_update().get(location=location, date=day)
+def _upsert(sql: str, params: Sequence[object]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
-def _release_expired_holds(location: Location, day: dt.date, now: dt.datetime) -> None:
-    """Free the seats of holds on this location-day that were never confirmed (lock held)."""
+def lock_day(location: Location, day: dt.date, *, add_units: int = 0) -> None:
+    """Lock the location-day's ledger row, creating it if new, and add `add_units` to it:
+    one statement (an upsert locks the row it inserts or updates)."""
+    _upsert(
+        "INSERT INTO appointments_dayledger (location_id, date, booked_units) "
+        "VALUES (%s, %s, %s) ON CONFLICT (location_id, date) "
+        "DO UPDATE SET booked_units = appointments_dayledger.booked_units + EXCLUDED.booked_units",
+        [location.pk, day.isoformat(), add_units],
+    )
+
+
+def _lock_booker(email_key: str) -> None:
+    """Lock the person's Booker row, creating it if new (one statement)."""
+    _upsert(
+        "INSERT INTO appointments_booker (email_normalised) VALUES (%s) "
+        "ON CONFLICT (email_normalised) "
+        "DO UPDATE SET email_normalised = EXCLUDED.email_normalised",
+        [email_key],
+    )
+
+
+def _release_expired_holds(location: Location, day: dt.date, now: dt.datetime) -> int:
+    """Free the seats of holds on this location-day that were never confirmed (lock held);
+    returns how many."""
     first = hours.local_datetime(day, 0)
     last = hours.local_datetime(day + dt.timedelta(days=1), 0)
-    for appointment in Appointment.objects.filter(
-        location=location,
-        start__gte=first,
-        start__lt=last,
-        status=Status.HELD,
-        hold_expires_at__lte=now,
-    ):
+    expired = list(
+        Appointment.objects.filter(
+            location=location,
+            start__gte=first,
+            start__lt=last,
+            status=Status.HELD,
+            hold_expires_at__lte=now,
+        )
+    )
+    for appointment in expired:
         _free_seats(appointment, Status.EXPIRED, EventKind.EXPIRED, by=None, note="")
+    return len(expired)
 
 
 def _free_seats(
@@ -272,8 +294,9 @@ def _take_seats(
     services: Sequence[Service],
     channel: str,
     exclude: Appointment | None = None,
-) -> tuple[int, int]:
-    """Under the ledger lock: a counter free for the visit, and its length in units."""
+) -> tuple[int, int, int]:
+    """Under the ledger lock: a counter free for the visit, the visit's length in units, and
+    the counter's taken units that day as stored."""
     k = availability.units_for(services)
     boards = availability.day_boards(
         location_ids=[location.pk], start=day, end=day, services=services, channel=channel
@@ -286,13 +309,13 @@ def _take_seats(
                 board.free[counter_id] |= 1 << availability.unit_of(moment, day)
         boards = [
             availability.DayBoard(
-                board.location_id, day, board.free, board.units_left + exclude.units
+                board.location_id, day, board.free, board.units_left + exclude.units, board.taken
             )
         ]
     counter = boards[0].counter_for(unit, k) if boards else None
     if counter is None:
         raise SlotTaken()
-    return counter, k
+    return counter, k, boards[0].taken.get(counter, 0)
 
 
 def appointment_book(
@@ -326,46 +349,84 @@ def appointment_book(
     manage_nonce = secrets.token_hex(16)
     manage_token = manage_token_from(manage_nonce)
     confirm_token = secrets.token_urlsafe(24) if confirm_by_email else None
+    k = availability.units_for(services)
     try:
-        with transaction.atomic():
-            Booker.objects.get_or_create(email_normalised=email_key)
-            Booker.objects.select_for_update().get(email_normalised=email_key)
-            _check_person_limits(email_key=email_key, services=services, now=now, channel=channel)
-            lock_day(location, day)
-            _release_expired_holds(location, day, now)
-            if reuse is not None:  # seats held back from a cancellation, for the waitlist
-                reuse.refresh_from_db()
-                if reuse.status == Status.CANCELLED and reuse.release_at is not None:
-                    release_seats(reuse)
-            counter, k = _take_seats(
-                location=location, day=day, unit=unit, services=services, channel=channel
-            )
-            appointment = _create(
-                location=location,
-                counter_id=counter,
-                day=day,
-                unit=unit,
-                k=k,
-                services=services,
-                person=person,
-                email_key=email_key,
-                channel=channel,
-                manage_nonce=manage_nonce,
-                confirm_token=confirm_token,
-                now=now,
-                hold_minutes=hold_minutes,
-            )
-            AppointmentEvent.objects.create(
-                appointment=appointment,
-                kind=EventKind.HELD if confirm_token else EventKind.CONFIRMED,
-                actor=_staff(by),
-            )
-            notifications.booking_mail_on_commit(
-                appointment=appointment,
-                manage_token=manage_token,
-                confirm_token=confirm_token,
-                template=mail,
-            )
+        for attempt in range(3):
+            reference = _new_reference()
+            try:
+                with transaction.atomic():
+                    _lock_booker(email_key)
+                    _check_person_limits(
+                        email_key=email_key, services=services, now=now, channel=channel
+                    )
+                    lock_day(location, day, add_units=k)  # rolled back if the time is taken
+                    if reuse is not None:  # seats held back from a cancellation, for the waitlist
+                        reuse.refresh_from_db()
+                        if reuse.status == Status.CANCELLED and reuse.release_at is not None:
+                            release_seats(reuse)
+                    try:
+                        counter, k, taken = _take_seats(
+                            location=location,
+                            day=day,
+                            unit=unit,
+                            services=services,
+                            channel=channel,
+                        )
+                    except SlotTaken:
+                        # Holds past their time may still block seats until the sweeper
+                        # runs; free them and look once more.
+                        if not _release_expired_holds(location, day, now):
+                            raise
+                        counter, k, taken = _take_seats(
+                            location=location,
+                            day=day,
+                            unit=unit,
+                            services=services,
+                            channel=channel,
+                        )
+                    appointment = _create(
+                        reference=reference,
+                        location=location,
+                        counter_id=counter,
+                        day=day,
+                        unit=unit,
+                        k=k,
+                        services=services,
+                        person=person,
+                        email_key=email_key,
+                        channel=channel,
+                        manage_nonce=manage_nonce,
+                        confirm_token=confirm_token,
+                        now=now,
+                        hold_minutes=hold_minutes,
+                    )
+                    _claim_seats(
+                        appointment=appointment,
+                        counter_id=counter,
+                        day=day,
+                        unit=unit,
+                        k=k,
+                        taken_before=taken,
+                    )
+                    AppointmentEvent.objects.create(
+                        appointment=appointment,
+                        kind=EventKind.HELD if confirm_token else EventKind.CONFIRMED,
+                        actor=_staff(by),
+                    )
+                    notifications.booking_mail_on_commit(
+                        appointment=appointment,
+                        manage_token=manage_token,
+                        confirm_token=confirm_token,
+                        template=mail,
+                    )
+                break
+            except IntegrityError as error:
+                # Without savepoints (they cost round trips) the whole transaction is gone;
+                # a drawn reference that exists already is drawn again, anything else is a
+                # seat taken by someone faster.
+                if attempt < 2 and Appointment.objects.filter(reference=reference).exists():
+                    continue
+                raise SlotTaken() from error
     except SlotTaken as conflict:
         conflict.extra["next_free_times"] = [
             {"location": loc_slug, "start": moment.isoformat()}
@@ -461,6 +522,7 @@ def _check_person_limits(
 
 def _create(
     *,
+    reference: str,
     location: Location,
     counter_id: int,
     day: dt.date,
@@ -475,71 +537,75 @@ def _create(
     now: dt.datetime,
     hold_minutes: int | None = None,
 ) -> Appointment:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                appointment = Appointment.objects.create(
-                    reference=_new_reference(),
-                    location=location,
-                    counter_id=counter_id,
-                    start=availability.unit_start(day, unit),
-                    end=availability.unit_start(day, unit + k),
-                    units=k,
-                    status=Status.HELD if confirm_token else Status.CONFIRMED,
-                    channel=channel,
-                    name=person.name.strip(),
-                    email=person.email.strip(),
-                    email_normalised=email_key,
-                    phone=person.phone.strip(),
-                    language=person.language if person.language in ("de", "en") else "de",
-                    manage_nonce=manage_nonce,
-                    manage_token_hash=token_hash(manage_token_from(manage_nonce)),
-                    confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
-                    hold_expires_at=(
-                        now + dt.timedelta(minutes=hold_minutes or settings.BOOKING_HOLD_MINUTES)
-                        if confirm_token
-                        else None
-                    ),
-                )
-            break
-        except IntegrityError:  # a reference collision: draw again
-            continue
-    else:  # pragma: no cover - 32^8 references
-        raise Conflict(_("Please try again."))
+    appointment = Appointment.objects.create(
+        reference=reference,
+        location=location,
+        counter_id=counter_id,
+        start=availability.unit_start(day, unit),
+        end=availability.unit_start(day, unit + k),
+        units=k,
+        status=Status.HELD if confirm_token else Status.CONFIRMED,
+        channel=channel,
+        name=person.name.strip(),
+        email=person.email.strip(),
+        email_normalised=email_key,
+        phone=person.phone.strip(),
+        language=person.language if person.language in ("de", "en") else "de",
+        manage_nonce=manage_nonce,
+        manage_token_hash=token_hash(manage_token_from(manage_nonce)),
+        confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
+        hold_expires_at=(
+            now + dt.timedelta(minutes=hold_minutes or settings.BOOKING_HOLD_MINUTES)
+            if confirm_token
+            else None
+        ),
+    )
     AppointmentService.objects.bulk_create(
         AppointmentService(appointment=appointment, service=s, position=i)
         for i, s in enumerate(services)
     )
-    _claim_seats(appointment=appointment, counter_id=counter_id, day=day, unit=unit, k=k)
     return appointment
 
 
 def _claim_seats(
-    *, appointment: Appointment, counter_id: int, day: dt.date, unit: int, k: int
+    *,
+    appointment: Appointment,
+    counter_id: int,
+    day: dt.date,
+    unit: int,
+    k: int,
+    taken_before: int | None = None,
 ) -> None:
-    """Write the seats of a visit and count them in the day's ledger (lock held)."""
-    try:
-        with transaction.atomic():
-            SeatClaim.objects.bulk_create(
-                SeatClaim(
-                    counter_id=counter_id,
-                    location_id=appointment.location_id,
-                    appointment=appointment,
-                    start=availability.unit_start(day, unit + i),
-                )
-                for i in range(k)
-            )
-    except IntegrityError as error:
-        raise SlotTaken() from error
-    DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
-        booked_units=F("booked_units") + k
+    """Write the seats of a visit and its bits in the counter-day mask (lock held). With
+    `taken_before` (the mask as read under the lock) the ledger was counted by `lock_day`
+    already; without, it is counted here and the mask is read first."""
+    SeatClaim.objects.bulk_create(
+        SeatClaim(
+            counter_id=counter_id,
+            location_id=appointment.location_id,
+            appointment=appointment,
+            start=availability.unit_start(day, unit + i),
+        )
+        for i in range(k)
     )
-    _mask_change(
-        counter_id=counter_id,
-        location_id=appointment.location_id,
-        day=day,
-        bits=((1 << k) - 1) << unit,
-        add=True,
+    bits = ((1 << k) - 1) << unit
+    if taken_before is None:
+        DayLedger.objects.filter(location_id=appointment.location_id, date=day).update(
+            booked_units=F("booked_units") + k
+        )
+        _mask_change(
+            counter_id=counter_id,
+            location_id=appointment.location_id,
+            day=day,
+            bits=bits,
+            add=True,
+        )
+        return
+    _upsert(
+        "INSERT INTO appointments_counterday (counter_id, location_id, date, taken) "
+        "VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT (counter_id, date) DO UPDATE SET taken = EXCLUDED.taken",
+        [counter_id, appointment.location_id, day.isoformat(), format(taken_before | bits, "x")],
     )
 
 
@@ -635,7 +701,7 @@ def appointment_move(
                 raise Conflict(_("This appointment is no longer active."))
             if appointment.end <= now:
                 raise Conflict(_("This appointment has already taken place."))
-            counter, k = _take_seats(
+            counter, k, _taken = _take_seats(
                 location=location,
                 day=new_day,
                 unit=unit,

@@ -104,6 +104,43 @@ def _active_services(revision: Revision) -> dict[str, Service]:
     )
 
 
+def services_offered_at(*, location_id: int) -> frozenset[int]:
+    """Ids of the services a location offers (active or not)."""
+    return cached(
+        revision_current(),
+        ("offered at", location_id),
+        lambda: frozenset(
+            Service.locations.through.objects.filter(location_id=location_id).values_list(
+                "service_id", flat=True
+            )
+        ),
+    )
+
+
+def combinable_pairs(service_ids: Sequence[int]) -> frozenset[tuple[int, int]]:
+    """(a, b) for every service a that may be handled in one visit with b."""
+    pairs = cached(
+        revision_current(),
+        "combinable pairs",
+        lambda: frozenset(
+            Service.combinable_with.through.objects.values_list("from_service_id", "to_service_id")
+        ),
+    )
+    wanted = set(service_ids)
+    return frozenset((a, b) for a, b in pairs if a in wanted and b in wanted)
+
+
+def location_active(*, slug: str) -> Location | None:
+    """The active location with this slug, or None."""
+    found = cached(
+        revision_current(),
+        "active locations",
+        lambda: {loc.slug: loc for loc in Location.objects.filter(is_active=True)},
+    )
+    location = found.get(slug)
+    return copy.copy(location) if location is not None else None
+
+
 def locations_offering(services: Sequence[Service]) -> list[Location]:
     """Active locations offering every one of `services`, by name."""
     revision = revision_current()
