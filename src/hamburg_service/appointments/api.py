@@ -165,7 +165,7 @@ class BookingOut(AppointmentOut):
 
 def _out(appointment: Appointment, chosen: Sequence[Service] | None = None) -> dict:
     if chosen is None:
-        chosen = appointment.services.order_by("appointmentservice__position")
+        chosen = list(appointment.services.order_by("appointmentservice__position"))
     return {
         "reference": appointment.reference,
         "status": appointment.status,

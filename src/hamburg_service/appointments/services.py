@@ -183,7 +183,7 @@ def _check_time(
     return day, availability.unit_of(start, day)
 
 
-def _upsert(sql: str, params: Sequence[object]) -> None:
+def _upsert(sql: str, params: list[int | str]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -48,7 +48,8 @@ def cached(revision: Revision, key: Hashable, compute: Callable[[], T]) -> T:
         return compute()
     entries = _entries_of(revision)
     try:
-        return entries[key]  # type: ignore[no-any-return]
+        value: T = entries[key]
+        return value
     except KeyError:
         value = entries[key] = compute()
         return value
@@ -63,10 +64,11 @@ def cached_many(
     if revision is None:
         return compute(keys)
     entries = _entries_of(revision)
-    out = {key: entries[key] for key in keys if key in entries}
+    out: dict[K, T] = {key: entries[key] for key in keys if key in entries}
     missing = [key for key in keys if key not in out]
     if missing:
         fresh = compute(missing)
-        entries.update(fresh)
+        for key, value in fresh.items():
+            entries[key] = value
         out.update(fresh)
     return out
