@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from hamburg_service.accounts.models import Role, RoleAssignment, User
 from hamburg_service.catalog.demo import demo_city_load
@@ -66,3 +68,11 @@ def rate_limits_off(settings) -> None:
 def captcha_off(settings) -> None:
     """Most tests book through the client without a browser; captcha tests switch it on."""
     settings.CAPTCHA_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in German, the default: a request through the test client leaves its
+    language active in the thread afterwards."""
+    with translation.override(django_settings.LANGUAGE_CODE):
+        yield

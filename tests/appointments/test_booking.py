@@ -224,9 +224,7 @@ def test_hold_is_confirmed_by_the_link_and_released_when_not(
     assert ledger_matches_seats(city.location)
 
 
-def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweeper(
-    city, settings
-):
+def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweeper(city, settings):
     settings.BOOKING_CONFIRM_BY_EMAIL = True
     holds = [book(city, at(9), n) for n in (1, 2)]  # both counters held at 9:00
     with pytest.raises(Conflict):

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from hamburg_service.appointments import availability
 from hamburg_service.catalog.models import (
@@ -18,7 +19,8 @@ from hamburg_service.catalog.models import (
     Counter,
     ScheduleRule,
 )
-from hamburg_service.catalog.revision import revision_current
+from hamburg_service.catalog.revision import revision_current, revision_pinned
+
 from .conftest import DAY, NOW, at
 
 revision_migration = importlib.import_module(
@@ -108,3 +110,47 @@ def test_without_the_revision_row_nothing_is_cached(city):
             cursor.execute("DROP TRIGGER catalog_schedulerule_revision_update")
     ScheduleRule.objects.filter(schedule__location=city.location).update(opens=dt.time(10))
     assert first_times(city)[0] == at(10)
+
+
+@pytest.mark.django_db
+def test_a_warm_search_costs_two_queries_and_a_booking_at_most_twelve(client, city):
+    path = "/api/v1/availability?services=anmeldung&start=2030-01-14&end=2030-01-14&limit=3"
+    assert client.get(path).status_code == 200  # fills this process's cache
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get(path)
+    assert answer.status_code == 200
+    assert len(answer.json()) == 3
+    # The catalogue revision, read once, and the day's counter masks.
+    assert [q["sql"].split()[0] for q in queries] == ["SELECT", "SELECT"]
+
+    booking = {
+        "location": "centre",
+        "services": ["anmeldung"],
+        "name": "Erika Mustermann",
+        "email": "erika@example.org",
+    }
+    client.post(
+        "/api/v1/appointments",
+        {**booking, "start": "2030-01-14T08:00:00+01:00", "email": "warm@example.org"},
+        content_type="application/json",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.post(
+            "/api/v1/appointments",
+            {**booking, "start": "2030-01-14T09:00:00+01:00"},
+            content_type="application/json",
+        )
+    assert answer.status_code == 201, answer.content
+    statements = [q["sql"] for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 12, statements
+
+
+@pytest.mark.django_db
+def test_inside_a_pinned_request_the_revision_is_read_once(city):
+    with revision_pinned():
+        first = revision_current()
+        with CaptureQueriesContext(connection) as queries:
+            assert revision_current() == first
+        assert not queries.captured_queries
+    Counter.objects.filter(pk=city.counters[0].pk).update(name="Platz 9")
+    assert revision_current() != first  # outside the block, every read is fresh

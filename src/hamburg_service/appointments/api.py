@@ -24,6 +24,7 @@ from hamburg_service.appointments.selectors import (
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
+from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import location_active, services_by_slugs
 from hamburg_service.errors import InvalidInput
 from hamburg_service.web.captcha import captcha_challenge, captcha_verify
@@ -92,42 +93,43 @@ def _locations(slugs: list[str], chosen: list[Service]) -> list[Location]:
     ),
 )
 def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) -> list[dict]:
-    rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
-    chosen = _services(params.services)
-    places = _locations(params.location, chosen)
-    distances: dict[int, float] = {}
-    if params.near:
-        point = near_resolve(params.near, field="near")
-        places, distances = locations_near(places, place=point, count=params.nearest)
-    first, last = availability.booking_window(chosen, timezone.localdate())
-    start = max(first, params.start or first)
-    end = min(last, params.end or last)
-    if params.start and params.end and params.end < params.start:
-        message = _("The end date lies before the start date.")
-        raise InvalidInput(message, errors=[{"field": "end", "message": message}])
-    found = availability.free_times(
-        locations=places,
-        services=chosen,
-        start=start,
-        end=end,
-        earliest_time=params.earliest,
-        latest_time=params.latest,
-        limit=min(params.limit, settings.AVAILABILITY_MAX_RESULTS),
-    )
-    slugs = {loc.pk: loc.slug for loc in places}
-    rows = [
-        {
-            "location": slugs[f.location_id],
-            "start": f.start,
-            "end": f.end,
-            "counters": f.counters,
-            "distance_km": distances.get(f.location_id),
-        }
-        for f in found
-    ]
-    if distances:  # nearest first, then earliest
-        rows.sort(key=lambda r: (r["distance_km"], r["start"]))
-    return rows
+    with revision_pinned():  # one revision read for the whole request
+        rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
+        chosen = _services(params.services)
+        places = _locations(params.location, chosen)
+        distances: dict[int, float] = {}
+        if params.near:
+            point = near_resolve(params.near, field="near")
+            places, distances = locations_near(places, place=point, count=params.nearest)
+        first, last = availability.booking_window(chosen, timezone.localdate())
+        start = max(first, params.start or first)
+        end = min(last, params.end or last)
+        if params.start and params.end and params.end < params.start:
+            message = _("The end date lies before the start date.")
+            raise InvalidInput(message, errors=[{"field": "end", "message": message}])
+        found = availability.free_times(
+            locations=places,
+            services=chosen,
+            start=start,
+            end=end,
+            earliest_time=params.earliest,
+            latest_time=params.latest,
+            limit=min(params.limit, settings.AVAILABILITY_MAX_RESULTS),
+        )
+        slugs = {loc.pk: loc.slug for loc in places}
+        rows = [
+            {
+                "location": slugs[f.location_id],
+                "start": f.start,
+                "end": f.end,
+                "counters": f.counters,
+                "distance_km": distances.get(f.location_id),
+            }
+            for f in found
+        ]
+        if distances:  # nearest first, then earliest
+            rows.sort(key=lambda r: (r["distance_km"], r["start"]))
+        return rows
 
 
 class BookingIn(Schema):
@@ -183,34 +185,35 @@ def _out(appointment: Appointment, chosen: Sequence[Service] | None = None) -> d
     summary="Book an appointment",
 )
 def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]:
-    rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
-    captcha_verify(payload.captcha)
-    location = location_active(slug=payload.location)
-    if location is None:
-        message = _("Unknown location: %(names)s.") % {"names": payload.location}
-        raise InvalidInput(message, errors=[{"field": "location", "message": message}])
-    chosen = _services(payload.services)
-    booking = services.appointment_book(
-        location=location,
-        services=chosen,
-        start=payload.start,
-        person=services.PersonInput(
-            name=payload.name,
-            email=payload.email,
-            phone=payload.phone,
-            language=payload.language or get_language() or "de",
-        ),
-    )
-    appointment = booking.appointment
-    return Status(
-        201,
-        {
-            **_out(appointment, chosen),
-            "manage_token": booking.manage_token,
-            "confirmation_required": booking.confirm_token is not None,
-            "hold_expires_at": appointment.hold_expires_at,
-        },
-    )
+    with revision_pinned():  # one revision read for the whole request
+        rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
+        captcha_verify(payload.captcha)
+        location = location_active(slug=payload.location)
+        if location is None:
+            message = _("Unknown location: %(names)s.") % {"names": payload.location}
+            raise InvalidInput(message, errors=[{"field": "location", "message": message}])
+        chosen = _services(payload.services)
+        booking = services.appointment_book(
+            location=location,
+            services=chosen,
+            start=payload.start,
+            person=services.PersonInput(
+                name=payload.name,
+                email=payload.email,
+                phone=payload.phone,
+                language=payload.language or get_language() or "de",
+            ),
+        )
+        appointment = booking.appointment
+        return Status(
+            201,
+            {
+                **_out(appointment, chosen),
+                "manage_token": booking.manage_token,
+                "confirmation_required": booking.confirm_token is not None,
+                "hold_expires_at": appointment.hold_expires_at,
+            },
+        )
 
 
 class ChallengeOut(Schema):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django_tasks_db import DatabaseBackend
 
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.catalog import hours
@@ -83,9 +84,16 @@ def _enqueue_on_commit(appointment: Appointment, template: str, **context: str) 
     from hamburg_service.appointments.tasks import send_appointment_mail
 
     pk = appointment.pk
-    transaction.on_commit(
-        lambda: send_appointment_mail.enqueue(appointment_id=pk, template=template, context=context)
-    )
+
+    def enqueue() -> None:
+        send_appointment_mail.enqueue(appointment_id=pk, template=template, context=context)
+
+    if isinstance(send_appointment_mail.get_backend(), DatabaseBackend):
+        # The queue is a table of this database: the task row commits or rolls back with the
+        # change that caused it (a transactional outbox), and the booking saves a commit.
+        enqueue()
+    else:
+        transaction.on_commit(enqueue)
 
 
 def booking_mail_on_commit(

@@ -9,7 +9,8 @@ sees a new number and computes afresh. Reading the number is one indexed single-
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -24,8 +25,34 @@ _revision: tuple[str, int] | None = None
 _entries: dict[Hashable, Any] = {}
 
 
+_UNREAD: Any = object()
+_pin = threading.local()
+
+
+@contextmanager
+def revision_pinned() -> Iterator[None]:
+    """Read the revision at most once inside the block: for one request that reads the
+    catalogue several times and writes none of it (a search, a booking)."""
+    outer = getattr(_pin, "value", None)
+    _pin.value = _UNREAD
+    try:
+        yield
+    finally:
+        _pin.value = outer
+
+
 def revision_current() -> Revision:
     """This database's catalogue revision, or None where the row is missing (flushed)."""
+    pinned = getattr(_pin, "value", None)
+    if pinned is _UNREAD:
+        pinned = _pin.value = _revision_read()
+        return pinned
+    if pinned is not None:
+        return pinned
+    return _revision_read()
+
+
+def _revision_read() -> Revision:
     with connection.cursor() as cursor:
         cursor.execute("SELECT number FROM catalog_catalogrevision WHERE id = 1")
         row = cursor.fetchone()
