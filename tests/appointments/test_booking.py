@@ -67,6 +67,39 @@ def test_earliest_free_times_start_at_the_first_bookable_day(city):
     assert first.end - first.start == dt.timedelta(minutes=20)
 
 
+def test_times_of_today_start_after_now_and_within_the_asked_time_of_day(city):
+    now = at(9, 5).astimezone(dt.UTC)
+    found = availability.free_times(
+        locations=[city.location],
+        services=[city.anmeldung],
+        start=DAY,
+        end=DAY,
+        channel="staff",
+        limit=3,
+        now=now,
+    )
+    assert [f.start for f in found] == [at(9, 10), at(9, 20), at(9, 30)]
+    assert [f.counters for f in found] == [2, 2, 2]
+    window = availability.free_times(
+        locations=[city.location, city.other],
+        services=[city.anmeldung],
+        start=DAY,
+        end=DAY + dt.timedelta(days=1),
+        earliest_time=dt.time(11, 30),
+        latest_time=dt.time(11, 40),
+        limit=10,
+        now=now,
+    )
+    # 11:30 and 11:40 at both locations on both days (the visit of 20 minutes ends by 12:00),
+    # the earliest day first, then by time, then by location.
+    assert [(f.start, f.location_id) for f in window] == sorted(
+        (at(h, m, day), loc.pk)
+        for day in (DAY, DAY + dt.timedelta(days=1))
+        for h, m in ((11, 30), (11, 40))
+        for loc in (city.location, city.other)
+    )
+
+
 def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
     city, django_capture_on_commit_callbacks
 ):

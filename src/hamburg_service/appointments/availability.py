@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -84,18 +85,19 @@ class DayBoard:
     units_left: int  # of the channel's share
     taken: dict[int, int]  # counter id -> mask of taken units, as stored
 
-    def starts(self, k: int) -> dict[int, int]:
-        """Start unit -> how many counters could take a k-unit visit there."""
+    def start_mask(self, k: int) -> int:
+        """Bits of the units where at least one counter could start a k-unit visit."""
         if self.units_left < k:
-            return {}
-        out: dict[int, int] = defaultdict(int)
+            return 0
+        union = 0
         for mask in self.free.values():
-            bits = run_starts(mask, k)
-            while bits:
-                low = bits & -bits
-                out[low.bit_length() - 1] += 1
-                bits ^= low
-        return out
+            union |= run_starts(mask, k)
+        return union
+
+    def counters_at(self, unit: int, k: int) -> int:
+        """How many counters could take a k-unit visit starting at `unit`."""
+        need = ((1 << k) - 1) << unit
+        return sum(1 for mask in self.free.values() if mask & need == need)
 
     def counter_for(self, start: int, k: int) -> int | None:
         """A counter free for units start … start+k-1 (the least booked one), or None."""
@@ -146,6 +148,22 @@ def open_grids(
     return {(key[1], key[2]): grid for key, grid in grids.items()}
 
 
+def _masks_read(
+    location_ids: Sequence[int], start: dt.date, end: dt.date
+) -> list[tuple[int, int, object, str]]:
+    """The stored counter-day masks; plain SQL, as this runs on every search and booking and
+    the ORM's row conversion cost more than the query (dates come back as text on SQLite,
+    as dates on PostgreSQL: callers key by `str()`)."""
+    marks = ", ".join(["%s"] * len(location_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT location_id, counter_id, date, taken FROM appointments_counterday "  # noqa: S608
+            f"WHERE location_id IN ({marks}) AND date >= %s AND date <= %s",  # only placeholders
+            [*location_ids, start.isoformat(), end.isoformat()],
+        )
+        return cursor.fetchall()
+
+
 def day_boards(
     *,
     location_ids: Sequence[int],
@@ -161,12 +179,9 @@ def day_boards(
         revision = revision_current()
     grids = open_grids(location_ids, start, end, revision)
     skilled = skilled_counters(services, revision)
-    taken: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
-    masks = CounterDay.objects.filter(
-        location_id__in=location_ids, date__gte=start, date__lte=end
-    ).values_list("location_id", "counter_id", "date", "taken")
-    for location_id, counter_id, day_, hex_mask in masks:
-        taken[(location_id, day_)][counter_id] = int(hex_mask, 16)
+    taken: dict[tuple[int, str], dict[int, int]] = defaultdict(dict)
+    for location_id, counter_id, day_, hex_mask in _masks_read(location_ids, start, end):
+        taken[(location_id, str(day_))][counter_id] = int(hex_mask, 16)
     boards = []
     day = start
     while day <= end:
@@ -175,7 +190,7 @@ def day_boards(
             capacity = sum(m.bit_count() for m in open_masks.values())
             if capacity == 0:
                 continue
-            used = taken.get((location_id, day), {})
+            used = taken.get((location_id, day.isoformat()), {})
             free = {c: m & ~used.get(c, 0) for c, m in open_masks.items() if c in skilled}
             # Units booked that day: the ledger's count, which the masks always equal.
             booked = sum(m.bit_count() for m in used.values())
@@ -220,7 +235,6 @@ def free_times(
         return []
     now = now or timezone.now()
     k = units_for(services)
-    size = unit_minutes()
     ids = [loc.pk for loc in locations]
     lo = (earliest_time.hour * 60 + earliest_time.minute) if earliest_time else 0
     hi = (latest_time.hour * 60 + latest_time.minute) if latest_time else hours.DAY
@@ -238,26 +252,58 @@ def free_times(
             channel=channel,
             revision=revision,
         )
-        # Plain tuples first; datetimes only for the few times that are returned.
-        by_day: dict[dt.date, list[tuple[int, int, int]]] = defaultdict(list)
+        # Per day, at most the `need` earliest units of each location, as plain integers;
+        # datetimes and counter counts only for the times that are returned.
+        by_day: dict[dt.date, list[DayBoard]] = defaultdict(list)
         for board in boards:
-            by_day[board.date].extend(
-                (unit, board.location_id, count)
-                for unit, count in board.starts(k).items()
-                if lo <= unit * size <= hi
-            )
+            by_day[board.date].append(board)
         for day in sorted(by_day):
-            for unit, location_id, count in sorted(by_day[day]):
-                begin = unit_start(day, unit)
-                if begin > now:
-                    found.append(FreeTime(location_id, begin, unit_start(day, unit + k), count))
-                    if len(found) >= limit:
-                        break
+            need = limit - len(found)
+            allowed = _allowed_units(day, now=now, earliest=lo, latest=hi)
+            candidates = sorted(
+                (unit, board.location_id, board)
+                for board in by_day[day]
+                for unit in _lowest_bits(board.start_mask(k) & allowed, need)
+            )
+            for unit, location_id, board in candidates[:need]:
+                found.append(
+                    FreeTime(
+                        location_id,
+                        unit_start(day, unit),
+                        unit_start(day, unit + k),
+                        board.counters_at(unit, k),
+                    )
+                )
             if len(found) >= limit:
                 break
         chunk_start = chunk_end + dt.timedelta(days=1)
         chunk_days *= 3
     return found[:limit]
+
+
+def _allowed_units(day: dt.date, *, now: dt.datetime, earliest: int, latest: int) -> int:
+    """Mask of the units of `day` that start within [earliest, latest] minutes of the day and
+    after `now`."""
+    size = unit_minutes()
+    first = -(-earliest // size)
+    local_now = now.astimezone(hours.BERLIN)
+    if day < local_now.date():
+        return 0
+    if day == local_now.date():  # only starts after now
+        first = max(first, (local_now.hour * 60 + local_now.minute) // size + 1)
+    last = latest // size
+    if last < first:
+        return 0
+    return ((1 << (last + 1)) - 1) & ~((1 << first) - 1)
+
+
+def _lowest_bits(mask: int, n: int) -> list[int]:
+    out: list[int] = []
+    while mask and len(out) < n:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def booked_units_by_day(location_id: int, start: dt.date, end: dt.date) -> dict[dt.date, int]:

@@ -41,6 +41,7 @@ from hamburg_service.appointments.models import (
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.selectors import combinable_pairs, services_offered_at
+from hamburg_service.db import write_transaction
 from hamburg_service.errors import Conflict, InvalidInput, NotFound, TooMany
 
 
@@ -354,7 +355,7 @@ def appointment_book(
         for attempt in range(3):
             reference = _new_reference()
             try:
-                with transaction.atomic():
+                with write_transaction():
                     _lock_booker(email_key)
                     _check_person_limits(
                         email_key=email_key, services=services, now=now, channel=channel
@@ -655,7 +656,7 @@ def appointment_cancel(
     *, appointment: Appointment, by: Any = None, reason: str = ""
 ) -> Appointment:
     """Cancel and free the seats at once (Termin absagen)."""
-    with transaction.atomic():
+    with write_transaction():
         day = appointment.start.astimezone(hours.BERLIN).date()
         lock_day(appointment.location, day)
         appointment.refresh_from_db()
@@ -693,7 +694,7 @@ def appointment_move(
     new_day, unit = _check_time(start=start, services=services, channel=channel, now=now)
     old_day = appointment.start.astimezone(hours.BERLIN).date()
     try:
-        with transaction.atomic():
+        with write_transaction():
             for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
                 lock_day(location, day)
             appointment.refresh_from_db()

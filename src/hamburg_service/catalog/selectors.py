@@ -142,7 +142,7 @@ def location_active(*, slug: str) -> Location | None:
 
 
 def locations_offering(services: Sequence[Service]) -> list[Location]:
-    """Active locations offering every one of `services`, by name."""
+    """Active locations offering every one of `services`, by name (shared, read-only)."""
     revision = revision_current()
 
     def compute() -> list[Location]:
@@ -152,7 +152,9 @@ def locations_offering(services: Sequence[Service]) -> list[Location]:
         return list(qs.distinct().order_by("name_de"))
 
     key = ("locations offering", tuple(s.pk for s in services))
-    return [copy.copy(loc) for loc in cached(revision, key, compute)]
+    # The instances are shared by the requests of this process until the catalogue changes:
+    # read them, never change them (copying them cost more than the whole search).
+    return list(cached(revision, key, compute))
 
 
 def service_get(*, slug: str) -> Service:
