@@ -131,7 +131,8 @@ def run(ctx: Context) -> Result:
         threads=ctx.threads,
         time_limit=120 if quick else 240,
     )
-    slots = _free_slots(ctx, service, need=total * 2)
+    per_process = 100 if quick else 300  # for the in-process booking rate below
+    slots = _free_slots(ctx, service, need=total * 2 + 2 * per_process)
     rng = random.Random(1)
     rng.shuffle(slots)
     lock = threading.Lock()
@@ -166,6 +167,10 @@ def run(ctx: Context) -> Result:
         time_limit=120 if quick else 300,
     )
 
+    # The same bookings without HTTP: the view through Django's test client in two processes
+    # at once (one per core), to show what Django and the database alone allow.
+    inproc_book = _inprocess_booking_rate(ctx, service, slots, per_process=per_process)
+
     # (c) the rush
     rush = _rush(ctx)
 
@@ -174,6 +179,9 @@ def run(ctx: Context) -> Result:
         "http_search_over_healthz": seq["b"].median / base,
         "rps_search_over_healthz": tp[names["b"]].rps / tp[names["a"]].rps,
         "rps_book_over_healthz": tp_book[names["c"]].rps / tp_book[names["a"]].rps,
+        "rps_book_inprocess_over_healthz": (
+            inproc_book["requests"] / inproc_book["seconds"] / tp_book[names["a"]].rps
+        ),
     }
     p95_ms = seq["b"].p95 * 1000
     http_rows = [
@@ -268,6 +276,14 @@ def run(ctx: Context) -> Result:
                 ["request", "threads", "requests", "seconds", "req/s", "req/s / baseline"],
                 tp_rows,
             ),
+            f"**Booking without HTTP**: the same booking request through Django's test client "
+            f"(the view, middleware and database, no gunicorn, no sockets), "
+            f"{inproc_book['processes']} processes at once, {inproc_book['requests']} bookings "
+            f"at further free times in {inproc_book['seconds']:.2f} s = "
+            f"**{inproc_book['requests'] / inproc_book['seconds']:.0f} bookings/s**, "
+            f"{ratios['rps_book_inprocess_over_healthz']:.3f} × the healthz rate over HTTP "
+            f"above (answers: {_tally_md(collections.Counter(inproc_book['codes']))}). This "
+            "bounds what any server set-up of this code could reach on this machine.",
             f"**(c) Rush**: a new location `{RUSH_LOCATION}` open on {rush['day']} only, one "
             f"counter skilled for the 10-minute service `{RUSH_SERVICE}` (100 start times, one "
             "seat each) and one counter without it (so the public share, 70 % of 200 units, "
@@ -527,6 +543,76 @@ def inprocess_search(*, service: str, repeats: int, baseline_repeats: int) -> di
         "locations": len(places),
         "days_searched": days_searched,
     }
+
+
+def _inprocess_booking_rate(
+    ctx: Context, service: str, slots: list[tuple[str, str]], *, per_process: int
+) -> dict[str, Any]:
+    processes = 2
+    if len(slots) < processes * per_process:
+        raise BenchError("too few free times left for the in-process booking rate")
+    start_at = time.time() + 15  # every process set up and waiting by then
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def one(i: int) -> None:
+        try:
+            mine = slots[i * per_process : (i + 1) * per_process]
+            results.append(
+                ctx.call(
+                    "appointments:book_in_process",
+                    service=service,
+                    slots=mine,
+                    prefix=f"inproc{i}",
+                    start_at=start_at,
+                )
+            )
+        except BaseException as error:  # any failure, raised again below
+            errors.append(error)
+
+    workers = [threading.Thread(target=one, args=(i,)) for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    if errors:
+        raise errors[0]
+    done = sum(r["requests"] for r in results)
+    seconds = max(r["last"] for r in results) - min(r["first"] for r in results)
+    codes: collections.Counter[str] = collections.Counter()
+    for r in results:
+        codes.update(r["codes"])
+    return {"processes": processes, "requests": done, "seconds": seconds, "codes": dict(codes)}
+
+
+def book_in_process(
+    *, service: str, slots: list[list[str]], prefix: str, start_at: float
+) -> dict[str, Any]:
+    """POST each booking through Django's test client, starting at `start_at` (epoch)."""
+    from django.test import Client
+
+    from hamburg_service.appointments.availability import grids_warm
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.get("/healthz")
+    grids_warm()  # as every gunicorn worker does at start (deploy/gunicorn.conf.py)
+    time.sleep(max(0.0, start_at - time.time()))
+    codes: collections.Counter[str] = collections.Counter()
+    first = time.time()
+    for number, (location, start) in enumerate(slots):
+        response = client.post(
+            "/api/v1/appointments",
+            {
+                "location": location,
+                "services": [service],
+                "start": start,
+                "name": f"Bench {prefix} {number}",
+                "email": f"bench-{prefix}-{number}@example.org",
+            },
+            content_type="application/json",
+        )
+        codes[str(response.status_code)] += 1
+    return {"first": first, "last": time.time(), "requests": len(slots), "codes": dict(codes)}
 
 
 def rush_setup(*, seats: int) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """gunicorn settings for production (see docs/deploy.md). Every value can be overridden by the
 environment: WEB_CONCURRENCY, GUNICORN_BIND, GUNICORN_TIMEOUT."""
 
+import logging
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -18,3 +19,16 @@ accesslog = "-"
 # Neither the query string nor personal data goes to the access log.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Warm the worker's catalogue cache before its first request (see docs/appointments.md);
+    a database that is not there yet only makes the first requests slower."""
+    try:
+        from hamburg_service.appointments.availability import grids_warm
+
+        grids = grids_warm()
+    except Exception:  # the worker serves anyway; the cache fills on demand
+        logging.getLogger("hamburg_service").warning("Catalogue cache not warmed", exc_info=True)
+    else:
+        worker.log.info("Catalogue cache warmed: %d location-days", grids)

@@ -154,3 +154,20 @@ def test_inside_a_pinned_request_the_revision_is_read_once(city):
         assert not queries.captured_queries
     Counter.objects.filter(pk=city.counters[0].pk).update(name="Platz 9")
     assert revision_current() != first  # outside the block, every read is fresh
+
+
+@pytest.mark.django_db
+def test_warming_fills_every_grid_of_the_window_so_a_first_booking_day_is_cached(city, settings):
+    ahead = max(window[1] for window in settings.BOOKING_WINDOW_DAYS.values())
+    assert availability.grids_warm(today=NOW.date()) == 2 * (ahead + 1)  # two locations
+    with CaptureQueriesContext(connection) as queries:
+        boards = availability.day_boards(
+            location_ids=[city.location.pk, city.other.pk],
+            start=DAY,
+            end=DAY,
+            services=[city.anmeldung],
+            channel="public",
+        )
+    assert len(boards) == 2
+    # The revision, the skilled counters (first use of this service) and the masks.
+    assert len(queries) == 3

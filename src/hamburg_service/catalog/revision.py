@@ -87,7 +87,8 @@ def cached_many(
     keys: list[K],
     compute: Callable[[list[K]], dict[K, T]],
 ) -> dict[K, T]:
-    """Like `cached` for many keys at once: `compute` gets the missing keys only."""
+    """Like `cached` for many keys at once: `compute` gets the missing keys only and may
+    return more than those (kept for later calls)."""
     if revision is None:
         return compute(keys)
     entries = _entries_of(revision)
@@ -97,5 +98,5 @@ def cached_many(
         fresh = compute(missing)
         for key, value in fresh.items():
             entries[key] = value
-        out.update(fresh)
+        out.update((key, fresh[key]) for key in missing)
     return out
