@@ -17,7 +17,7 @@ from hamburg_service.appointments.models import (
     SeatClaim,
     Status,
 )
-from hamburg_service.catalog.models import Closure
+from hamburg_service.catalog.models import Closure, Counter
 from hamburg_service.errors import Conflict, InvalidInput
 
 from .conftest import DAY, NOW, at, person
@@ -271,6 +271,29 @@ def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweepe
         assert hold.appointment.events.filter(kind="expired").exists()
     assert SeatClaim.objects.filter(appointment=booked.appointment).count() == 2
     assert ledger_matches_seats(city.location)
+
+
+def test_the_seat_constraint_refuses_what_drifted_masks_would_allow_and_nothing_is_written(
+    city,
+):
+    Counter.objects.filter(pk=city.counters[1].pk).update(is_active=False)  # one counter
+    first = book(city, at(9), 1)
+    later = book(city, at(10), 2)
+    CounterDay.objects.update(taken="0")  # as if the masks had drifted from the seats
+    ledger = DayLedger.objects.get(location=city.location, date=DAY).booked_units
+
+    with pytest.raises(Conflict) as caught:
+        book(city, at(9), 3)
+    assert caught.value.status == 409
+    with pytest.raises(Conflict):
+        services.appointment_move(appointment=later.appointment, start=at(9))
+
+    assert Appointment.objects.count() == 2
+    assert DayLedger.objects.get(location=city.location, date=DAY).booked_units == ledger
+    later.appointment.refresh_from_db()
+    assert later.appointment.start == at(10)
+    assert SeatClaim.objects.filter(appointment=later.appointment).count() == 2
+    assert SeatClaim.objects.filter(appointment=first.appointment).count() == 2
 
 
 def test_forged_tokens_find_nothing(city):

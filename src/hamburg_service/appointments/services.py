@@ -694,40 +694,45 @@ def appointment_move(
     new_day, unit = _check_time(start=start, services=services, channel=channel, now=now)
     old_day = appointment.start.astimezone(hours.BERLIN).date()
     try:
-        with write_transaction():
-            for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
-                lock_day(location, day)
-            appointment.refresh_from_db()
-            if appointment.status not in ACTIVE:
-                raise Conflict(_("This appointment is no longer active."))
-            if appointment.end <= now:
-                raise Conflict(_("This appointment has already taken place."))
-            counter, k, _taken = _take_seats(
-                location=location,
-                day=new_day,
-                unit=unit,
-                services=services,
-                channel=channel,
-                exclude=appointment if new_day == old_day else None,
-            )
-            release_seats(appointment)
-            old_start = appointment.start
-            appointment.counter_id = counter
-            appointment.start = availability.unit_start(new_day, unit)
-            appointment.end = availability.unit_start(new_day, unit + k)
-            appointment.units = k
-            appointment.save(update_fields=["counter", "start", "end", "units"])
-            _claim_seats(appointment=appointment, counter_id=counter, day=new_day, unit=unit, k=k)
-            note = (
-                f"{old_start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M} → "
-                f"{appointment.start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M}"
-            )
-            if reason:
-                note = f"{note}: {reason}"
-            AppointmentEvent.objects.create(
-                appointment=appointment, kind=EventKind.MOVED, actor=_staff(by), note=note[:300]
-            )
-            notifications.moved_mail_on_commit(appointment=appointment)
+        try:
+            with write_transaction():
+                for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
+                    lock_day(location, day)
+                appointment.refresh_from_db()
+                if appointment.status not in ACTIVE:
+                    raise Conflict(_("This appointment is no longer active."))
+                if appointment.end <= now:
+                    raise Conflict(_("This appointment has already taken place."))
+                counter, k, _taken = _take_seats(
+                    location=location,
+                    day=new_day,
+                    unit=unit,
+                    services=services,
+                    channel=channel,
+                    exclude=appointment if new_day == old_day else None,
+                )
+                release_seats(appointment)
+                old_start = appointment.start
+                appointment.counter_id = counter
+                appointment.start = availability.unit_start(new_day, unit)
+                appointment.end = availability.unit_start(new_day, unit + k)
+                appointment.units = k
+                appointment.save(update_fields=["counter", "start", "end", "units"])
+                _claim_seats(
+                    appointment=appointment, counter_id=counter, day=new_day, unit=unit, k=k
+                )
+                note = (
+                    f"{old_start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M} → "
+                    f"{appointment.start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M}"
+                )
+                if reason:
+                    note = f"{note}: {reason}"
+                AppointmentEvent.objects.create(
+                    appointment=appointment, kind=EventKind.MOVED, actor=_staff(by), note=note[:300]
+                )
+                notifications.moved_mail_on_commit(appointment=appointment)
+        except IntegrityError as error:  # the seat's unique constraint: someone was faster
+            raise SlotTaken() from error
     except SlotTaken as conflict:
         conflict.extra["next_free_times"] = [
             {"location": slug, "start": moment.isoformat()}
