@@ -1,6 +1,8 @@
 """Free appointment times, computed from the catalogue and the booked seats.
 
-Nothing is precomputed: a change to opening hours, closures or counters shows at once. Per
+No availability table is kept: the opening grids derived from the catalogue are cached per
+catalogue revision (`catalog.revision`), so a change to opening hours, closures or counters
+shows at once, and the taken units are read from the counter-day masks on every call. Per
 location-day, each counter's open grid units and its taken units are bit masks (Python ints),
 so "which counters have k free units in a row, starting where" is a handful of shifts and ANDs
 rather than a loop over minutes.
@@ -157,6 +159,8 @@ def _masks_read(
     """The stored counter-day masks; plain SQL, as this runs on every search and booking and
     the ORM's row conversion cost more than the query (dates come back as text on SQLite,
     as dates on PostgreSQL: callers key by `str()`)."""
+    if not location_ids:
+        return []
     marks = ", ".join(["%s"] * len(location_ids))
     with connection.cursor() as cursor:
         cursor.execute(
