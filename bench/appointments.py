@@ -487,8 +487,8 @@ def inprocess_search(*, service: str, repeats: int, baseline_repeats: int) -> di
     from harness import measure
 
     from hamburg_service.appointments import availability
-    from hamburg_service.appointments.views import locations_offering
     from hamburg_service.catalog.models import Location, Service
+    from hamburg_service.catalog.selectors import locations_offering
 
     svc = Service.objects.get(slug=service)
     places = locations_offering([svc])

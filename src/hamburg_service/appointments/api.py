@@ -16,16 +16,12 @@ from ninja.responses import Status
 from hamburg_service.api_schemas import answers
 from hamburg_service.appointments import availability, services, waitlist
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import (
-    NEAREST_DEFAULT,
-    locations_near,
-    locations_offering,
-)
+from hamburg_service.appointments.selectors import NEAREST_DEFAULT, locations_near
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
 from hamburg_service.catalog.revision import revision_pinned
-from hamburg_service.catalog.selectors import location_active, services_by_slugs
+from hamburg_service.catalog.selectors import location_active, locations_offering, services_by_slugs
 from hamburg_service.errors import InvalidInput
 from hamburg_service.web.captcha import captcha_challenge, captcha_verify
 from hamburg_service.web.ratelimit import rate_limit

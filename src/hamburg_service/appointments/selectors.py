@@ -12,7 +12,6 @@ from hamburg_service.appointments.models import ACTIVE, Appointment
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Closure, Location
 from hamburg_service.catalog.places import ResolvedPlace
-from hamburg_service.catalog.selectors import locations_offering as locations_offering
 
 
 def appointments_hit_by_closures(

@@ -27,13 +27,10 @@ from hamburg_service.appointments.forms import (
     bookable_services,
 )
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import (
-    NEAREST_DEFAULT,
-    locations_near,
-    locations_offering,
-)
+from hamburg_service.appointments.selectors import NEAREST_DEFAULT, locations_near
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
+from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
 from hamburg_service.web.captcha import captcha_verify
 from hamburg_service.web.forms import errors_to_form, parse_moment

@@ -27,9 +27,9 @@ from hamburg_service.appointments.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
-from hamburg_service.appointments.selectors import locations_offering
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
+from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.errors import AppError, Conflict, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
