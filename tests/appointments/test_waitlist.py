@@ -52,6 +52,10 @@ def join(city, n, **kw):
     )
 
 
+def statuses(entry):
+    return list(entry.events.values_list("status", flat=True))
+
+
 def sweep(capture):
     with capture(execute=True):
         call_command("appointments_sweep")
@@ -70,6 +74,7 @@ def test_joining_sends_a_leave_link_and_refuses_a_second_entry(
     waitlist.waitlist_leave(entry=entry)
     entry.refresh_from_db()
     assert entry.status == "left"
+    assert statuses(entry) == ["waiting", "left"]
 
 
 @pytest.mark.parametrize(
@@ -131,6 +136,8 @@ def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(
     assert first.status == "lapsed"
     assert second.status == "offered"
     assert second.offer.start == full_day[0].appointment.start
+    assert statuses(first) == ["waiting", "offered", "lapsed"]
+    assert statuses(second) == ["waiting", "offered"]
 
 
 def test_a_confirmed_offer_books_and_leaves_the_waitlist(
@@ -147,6 +154,23 @@ def test_a_confirmed_offer_books_and_leaves_the_waitlist(
     entry.refresh_from_db()
     assert entry.status == "booked"
     assert entry.offer.status == Status.CONFIRMED
+    assert statuses(entry) == ["waiting", "offered", "booked"]
+    assert entry.offer.reference in entry.events.get(status="offered").note
+
+
+def test_someone_who_left_gets_no_offer_and_the_next_person_does(
+    city, full_day, django_capture_on_commit_callbacks
+):
+    first, _ = join(city, 1)
+    second, _ = join(city, 2)
+    waitlist.waitlist_leave(entry=first)
+    services.appointment_cancel(appointment=full_day[2].appointment)
+    sweep(django_capture_on_commit_callbacks)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.offer) == ("left", None)
+    assert statuses(first) == ["waiting", "left"]
+    assert second.status == "offered"
 
 
 def test_without_waiting_people_cancelled_seats_are_released_after_the_delay(
@@ -218,3 +242,15 @@ def test_the_waitlist_page_joins_and_the_leave_page_leaves(
     bad = client.post("/appointments/waitlist/", {"services": ["anmeldung"], "email": "x"})
     assert bad.status_code == 422
     assert 'value="x"' in bad.content.decode()
+
+
+def test_a_waiting_period_that_ended_lapses_with_an_event(city):
+    entry, _ = join(city, 1)
+    with time_machine.travel(
+        dt.datetime.combine(entry.date_to + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    ):
+        waitlist.waitlist_settle()
+    entry.refresh_from_db()
+    assert entry.status == "lapsed"
+    assert statuses(entry) == ["waiting", "lapsed"]
+    assert entry.events.last().note == "period over"

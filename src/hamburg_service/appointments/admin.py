@@ -7,7 +7,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from hamburg_service.appointments.models import Appointment, AppointmentEvent, WaitlistEntry
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    WaitlistEntry,
+    WaitlistEvent,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,8 +43,16 @@ class AppointmentAdmin(ReadOnlyAdmin):
     exclude = ("manage_token_hash", "confirm_token_hash", "manage_nonce", "email_normalised")
 
 
+class WaitlistEventInline(admin.TabularInline):
+    model = WaitlistEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "status", "note")
+
+
 @admin.register(WaitlistEntry)
 class WaitlistAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "status", "date_from", "date_to", "offered_at")
     list_filter = ("status",)
+    inlines = [WaitlistEventInline]
     exclude = ("leave_nonce", "leave_token_hash", "email_normalised")

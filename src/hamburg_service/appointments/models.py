@@ -266,3 +266,20 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.status} {self.date_from}–{self.date_to}"
+
+
+class WaitlistEvent(models.Model):
+    """Every state change of a waitlist entry, and when (the person acts by link: no actor)."""
+
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    status = models.CharField(_("new status"), max_length=10, choices=WaitlistStatus.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("waitlist event")
+        verbose_name_plural = _("waitlist events")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.status} {self.at:%Y-%m-%d %H:%M}"

@@ -25,6 +25,7 @@ from hamburg_service.appointments.models import (
     Appointment,
     Status,
     WaitlistEntry,
+    WaitlistEvent,
     WaitlistStatus,
 )
 from hamburg_service.catalog import hours
@@ -101,6 +102,7 @@ def waitlist_join(
         )
         entry.services.set(services_)
         entry.locations.set(locations)
+        WaitlistEvent.objects.create(entry=entry, status=WaitlistStatus.WAITING)
         token = leave_token_from(nonce)
         notifications.waitlist_mail_on_commit(
             entry=entry, template="waitlist_joined", leave_token=token
@@ -121,6 +123,7 @@ def waitlist_leave(*, entry: WaitlistEntry) -> WaitlistEntry:
         if entry.status in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
             entry.status = WaitlistStatus.LEFT
             entry.save(update_fields=["status"])
+            WaitlistEvent.objects.create(entry=entry, status=WaitlistStatus.LEFT)
     return entry
 
 
@@ -162,25 +165,35 @@ def _offer(entry: WaitlistEntry, now: dt.datetime) -> bool:
     ]
     for location, start, reuse in tries:
         try:
-            booking = services.appointment_book(
-                location=location,
-                services=services_,
-                start=start,
-                person=person,
-                confirm_by_email=True,
-                now=now,
-                reuse=reuse,
-                hold_minutes=settings.WAITLIST_HOLD_HOURS * 60,
-                mail="waitlist_offer",
-            )
+            # The entry stays locked while its time is booked, so a person leaving at this
+            # moment either leaves first (no offer) or after (the offer is recorded).
+            with transaction.atomic():
+                locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+                if locked.status != WaitlistStatus.WAITING:
+                    return False
+                booking = services.appointment_book(
+                    location=location,
+                    services=services_,
+                    start=start,
+                    person=person,
+                    confirm_by_email=True,
+                    now=now,
+                    reuse=reuse,
+                    hold_minutes=settings.WAITLIST_HOLD_HOURS * 60,
+                    mail="waitlist_offer",
+                )
+                locked.status = WaitlistStatus.OFFERED
+                locked.offer = booking.appointment
+                locked.offered_at = now
+                locked.save(update_fields=["status", "offer", "offered_at"])
+                WaitlistEvent.objects.create(
+                    entry=locked,
+                    status=WaitlistStatus.OFFERED,
+                    note=f"{booking.appointment.reference} {location.slug} "
+                    f"{start.astimezone(hours.BERLIN):%Y-%m-%d %H:%M}",
+                )
         except AppError:
             continue
-        with transaction.atomic():
-            locked = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-            locked.status = WaitlistStatus.OFFERED
-            locked.offer = booking.appointment
-            locked.offered_at = now
-            locked.save(update_fields=["status", "offer", "offered_at"])
         return True
     return False
 
@@ -193,15 +206,28 @@ def waitlist_settle(*, now: dt.datetime | None = None) -> None:
     ):
         offer = entry.offer
         if offer is None or offer.status in (Status.EXPIRED, Status.CANCELLED):
-            entry.status = WaitlistStatus.LAPSED
+            new_status = WaitlistStatus.LAPSED
         elif offer.status == Status.CONFIRMED:
-            entry.status = WaitlistStatus.BOOKED
+            new_status = WaitlistStatus.BOOKED
         else:
             continue
-        entry.save(update_fields=["status"])
-    WaitlistEntry.objects.filter(
-        status=WaitlistStatus.WAITING, date_to__lt=now.astimezone(hours.BERLIN).date()
-    ).update(status=WaitlistStatus.LAPSED)
+        with transaction.atomic():
+            # Only if still offered: the person may have left meanwhile.
+            if WaitlistEntry.objects.filter(pk=entry.pk, status=WaitlistStatus.OFFERED).update(
+                status=new_status
+            ):
+                WaitlistEvent.objects.create(entry=entry, status=new_status)
+    with transaction.atomic():
+        over = list(
+            WaitlistEntry.objects.select_for_update()
+            .filter(status=WaitlistStatus.WAITING, date_to__lt=now.astimezone(hours.BERLIN).date())
+            .values_list("pk", flat=True)
+        )
+        WaitlistEntry.objects.filter(pk__in=over).update(status=WaitlistStatus.LAPSED)
+        WaitlistEvent.objects.bulk_create(
+            WaitlistEvent(entry_id=pk, status=WaitlistStatus.LAPSED, note="period over")
+            for pk in over
+        )
 
 
 def waitlist_offer_due(*, now: dt.datetime | None = None) -> int:
