@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from hamburg_service.appointments import services as appointment_services
 from hamburg_service.appointments.models import Appointment
@@ -347,9 +348,14 @@ def ticket_no_show(
         ticket = _lock_ticket(ticket)
         _own(ticket, counter)
         if ticket.calls < settings.NO_SHOW_AFTER_CALLS:
+            calls = settings.NO_SHOW_AFTER_CALLS
             raise Conflict(
-                _("Please call %(n)d times before recording that the person did not come.")
-                % {"n": settings.NO_SHOW_AFTER_CALLS}
+                ngettext(
+                    "Please call once before recording that the person did not come.",
+                    "Please call %(n)d times before recording that the person did not come.",
+                    calls,
+                )
+                % {"n": calls}
             )
         ticket.status = TicketStatus.NO_SHOW
         ticket.finished_at = now
