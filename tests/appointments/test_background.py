@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hamburg_service.appointments import notifications, services
 from hamburg_service.appointments.models import SeatClaim, Status
+from hamburg_service.errors import Conflict
 
 from .conftest import NOW, at, person
 
@@ -41,6 +42,23 @@ def test_mail_waits_in_the_queue_until_a_worker_sends_it(city, database_queue):
     call_command(*WORKER)
     assert len(mail.outbox) == 1
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_mail_task_commits_with_its_booking_and_a_refused_booking_queues_none(
+    city, database_queue
+):
+    for n in (1, 2):  # both counters
+        services.appointment_book(
+            location=city.location, services=[city.anmeldung], start=at(9), person=person(n)
+        )
+    with pytest.raises(Conflict):
+        services.appointment_book(
+            location=city.location, services=[city.anmeldung], start=at(9), person=person(3)
+        )
+    assert DBTaskResult.objects.count() == 2  # the refused booking's task rolled back with it
+    call_command(*WORKER)
+    assert sorted(m.to[0] for m in mail.outbox) == ["person1@example.org", "person2@example.org"]
 
 
 @pytest.mark.django_db(transaction=True)
