@@ -30,6 +30,7 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.selectors import NEAREST_DEFAULT, locations_near
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
+from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
 from hamburg_service.web.captcha import captcha_verify
@@ -62,6 +63,7 @@ def _book_url(location: Location, services_: Sequence[Service], start: dt.dateti
 
 
 @require_GET
+@revision_pinned()  # one catalogue revision read for the whole page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     results: list[tuple[dt.date, list[dict[str, Any]]]] = []
@@ -135,6 +137,7 @@ def _booking_request(request: HttpRequest) -> tuple[Location, list[Service], dt.
 
 
 @require_http_methods(["GET", "POST"])
+@revision_pinned()
 def book(request: HttpRequest) -> HttpResponse:
     location, chosen, start = _booking_request(request)
     form = PersonForm(request.POST or None)
