@@ -278,22 +278,31 @@ def free_times(
         for board in boards:
             by_day[board.date].append(board)
         for day in sorted(by_day):
-            need = limit - len(found)
             allowed = _allowed_units(day, now=now, earliest=lo, latest=hi)
-            candidates = sorted(
-                (unit, board.location_id, board)
-                for board in by_day[day]
-                for unit in _lowest_bits(board.start_mask(k) & allowed, need)
-            )
-            for unit, location_id, board in candidates[:need]:
-                found.append(
-                    FreeTime(
-                        location_id,
-                        unit_start(day, unit),
-                        unit_start(day, unit + k),
-                        board.counters_at(unit, k),
-                    )
-                )
+            starts = [
+                (mask, board)
+                for board in sorted(by_day[day], key=lambda b: b.location_id)
+                if (mask := board.start_mask(k) & allowed)
+            ]
+            # Unit by unit from the earliest over all locations at once, each unit's
+            # locations in id order, until enough are found.
+            pending = 0
+            for mask, _board in starts:
+                pending |= mask
+            while pending and len(found) < limit:
+                low = pending & -pending
+                pending ^= low
+                unit = low.bit_length() - 1
+                for mask, board in starts:
+                    if mask & low and len(found) < limit:
+                        found.append(
+                            FreeTime(
+                                board.location_id,
+                                unit_start(day, unit),
+                                unit_start(day, unit + k),
+                                board.counters_at(unit, k),
+                            )
+                        )
             if len(found) >= limit:
                 break
         chunk_start = chunk_end + dt.timedelta(days=1)
@@ -315,15 +324,6 @@ def _allowed_units(day: dt.date, *, now: dt.datetime, earliest: int, latest: int
     if last < first:
         return 0
     return ((1 << (last + 1)) - 1) & ~((1 << first) - 1)
-
-
-def _lowest_bits(mask: int, n: int) -> list[int]:
-    out: list[int] = []
-    while mask and len(out) < n:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
 
 
 def booked_units_by_day(location_id: int, start: dt.date, end: dt.date) -> dict[dt.date, int]:
