@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -365,26 +366,22 @@ def appointment_book(
                         reuse.refresh_from_db()
                         if reuse.status == Status.CANCELLED and reuse.release_at is not None:
                             release_seats(reuse)
+                    take = functools.partial(
+                        _take_seats,
+                        location=location,
+                        day=day,
+                        unit=unit,
+                        services=services,
+                        channel=channel,
+                    )
                     try:
-                        counter, k, taken = _take_seats(
-                            location=location,
-                            day=day,
-                            unit=unit,
-                            services=services,
-                            channel=channel,
-                        )
+                        counter, k, taken = take()
                     except SlotTaken:
                         # Holds past their time may still block seats until the sweeper
                         # runs; free them and look once more.
                         if not _release_expired_holds(location, day, now):
                             raise
-                        counter, k, taken = _take_seats(
-                            location=location,
-                            day=day,
-                            unit=unit,
-                            services=services,
-                            channel=channel,
-                        )
+                        counter, k, taken = take()
                     appointment = _create(
                         reference=reference,
                         location=location,
