@@ -42,7 +42,7 @@ from hamburg_service.appointments.models import (
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.selectors import combinable_pairs, services_offered_at
-from hamburg_service.db import write_transaction
+from hamburg_service.db import rows_insert, write_transaction
 from hamburg_service.errors import Conflict, InvalidInput, NotFound, TooMany
 
 
@@ -406,10 +406,14 @@ def appointment_book(
                         k=k,
                         taken_before=taken,
                     )
-                    AppointmentEvent.objects.create(
-                        appointment=appointment,
-                        kind=EventKind.HELD if confirm_token else EventKind.CONFIRMED,
-                        actor=_staff(by),
+                    rows_insert(
+                        [
+                            AppointmentEvent(
+                                appointment=appointment,
+                                kind=EventKind.HELD if confirm_token else EventKind.CONFIRMED,
+                                actor=_staff(by),
+                            )
+                        ]
                     )
                     notifications.booking_mail_on_commit(
                         appointment=appointment,
@@ -535,7 +539,7 @@ def _create(
     now: dt.datetime,
     hold_minutes: int | None = None,
 ) -> Appointment:
-    appointment = Appointment.objects.create(
+    appointment = Appointment(
         reference=reference,
         location=location,
         counter_id=counter_id,
@@ -558,9 +562,12 @@ def _create(
             else None
         ),
     )
-    AppointmentService.objects.bulk_create(
-        AppointmentService(appointment=appointment, service=s, position=i)
-        for i, s in enumerate(services)
+    rows_insert([appointment])
+    rows_insert(
+        [
+            AppointmentService(appointment=appointment, service=s, position=i)
+            for i, s in enumerate(services)
+        ]
     )
     return appointment
 
@@ -577,14 +584,16 @@ def _claim_seats(
     """Write the seats of a visit and its bits in the counter-day mask (lock held). With
     `taken_before` (the mask as read under the lock) the ledger was counted by `lock_day`
     already; without, it is counted here and the mask is read first."""
-    SeatClaim.objects.bulk_create(
-        SeatClaim(
-            counter_id=counter_id,
-            location_id=appointment.location_id,
-            appointment=appointment,
-            start=availability.unit_start(day, unit + i),
-        )
-        for i in range(k)
+    rows_insert(
+        [
+            SeatClaim(
+                counter_id=counter_id,
+                location_id=appointment.location_id,
+                appointment=appointment,
+                start=availability.unit_start(day, unit + i),
+            )
+            for i in range(k)
+        ]
     )
     bits = ((1 << k) - 1) << unit
     if taken_before is None:

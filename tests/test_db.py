@@ -1,0 +1,56 @@
+"""The database helpers of the booking path: cached inserts and the SQLite write queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import threading
+
+import pytest
+from django.db import connection
+
+from hamburg_service import db
+from hamburg_service.catalog.models import CatalogEvent, District
+
+
+@pytest.mark.django_db
+def test_rows_insert_writes_what_save_would_and_sets_the_key_of_a_single_row():
+    one = District(slug="mitte", name_de="Mitte", name_en="Centre")
+    db.rows_insert([one])
+    assert one.pk is not None
+    assert not one._state.adding
+    assert District.objects.get(pk=one.pk).name_en == "Centre"
+
+    event = CatalogEvent(action="created", object_type="district", object_id=one.pk)
+    db.rows_insert([event])  # auto_now_add is filled in as by save()
+    stored = CatalogEvent.objects.get(pk=event.pk)
+    assert abs(stored.at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+    db.rows_insert(
+        [District(slug=f"d{i}", name_de=f"Bezirk {i}", name_en=f"District {i}") for i in range(3)]
+    )
+    assert set(District.objects.values_list("slug", flat=True)) == {"mitte", "d0", "d1", "d2"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_booking_writers_queue_on_the_file_lock_on_sqlite_and_not_on_postgresql():
+    entered = threading.Event()
+
+    def writer() -> None:
+        try:
+            with db.write_transaction():
+                entered.set()
+        finally:
+            connection.close()
+
+    queue = db._queue_path(str(connection.settings_dict["NAME"]))
+    with queue.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # someone else is writing
+        thread = threading.Thread(target=writer)
+        thread.start()
+        waited = not entered.wait(0.5)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    thread.join(10)
+    assert entered.is_set()
+    # SQLite: the writer waits in line; PostgreSQL locks rows and needs no queue.
+    assert waited == (connection.vendor == "sqlite")
