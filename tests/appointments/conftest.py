@@ -12,11 +12,9 @@ from hamburg_service.catalog.models import (
     Counter,
     District,
     Location,
-    Purpose,
-    ScheduleRule,
     Service,
-    WeeklySchedule,
 )
+from tests.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))  # winter time, for readable fixtures
 # A Monday in winter, well inside the booking window of `NOW`.
@@ -46,28 +44,6 @@ def person(n: int = 1, **fields: str) -> PersonInput:
     )
 
 
-def _location(slug: str, district: District) -> Location:
-    location = Location.objects.create(
-        slug=slug,
-        name_de=slug.title(),
-        name_en=slug.title(),
-        kind="residents",
-        district=district,
-        street="Musterstraße 1",
-        postcode="20095",
-        latitude=53.55,
-        longitude=10.0,
-    )
-    schedule = WeeklySchedule.objects.create(
-        location=location, purpose=Purpose.OPENING, valid_from=dt.date(2020, 1, 1)
-    )
-    ScheduleRule.objects.bulk_create(
-        ScheduleRule(schedule=schedule, weekday=d, opens=dt.time(8), closes=dt.time(12))
-        for d in range(5)
-    )
-    return location
-
-
 @pytest.fixture
 def city(db, settings) -> City:
     settings.APPOINTMENT_SLOT_MINUTES = 10
@@ -76,8 +52,8 @@ def city(db, settings) -> City:
     settings.BOOKING_CONFIRM_BY_EMAIL = False
     settings.CANCEL_RELEASE_MINUTES = 0  # tests of the waitlist hold seats back explicitly
     district = District.objects.create(slug="mitte", name_de="Mitte", name_en="Mitte")
-    location = _location("centre", district)
-    other = _location("other", district)
+    location = weekday_location("centre", district, opens=8, closes=12)
+    other = weekday_location("other", district, opens=8, closes=12)
     anmeldung = Service.objects.create(
         slug="anmeldung",
         name_de="Anmeldung",

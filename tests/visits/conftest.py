@@ -11,11 +11,9 @@ from hamburg_service.catalog.models import (
     Counter,
     District,
     Location,
-    Purpose,
-    ScheduleRule,
     Service,
-    WeeklySchedule,
 )
+from tests.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 DAY = dt.date(2030, 1, 14)  # a Monday
@@ -37,28 +35,6 @@ class Centre:
     anmeldung_only: Counter
 
 
-def _location(slug: str, district: District) -> Location:
-    location = Location.objects.create(
-        slug=slug,
-        name_de=slug.title(),
-        name_en=slug.title(),
-        kind="residents",
-        district=district,
-        street="Musterstraße 1",
-        postcode="20095",
-        latitude=53.55,
-        longitude=10.0,
-    )
-    schedule = WeeklySchedule.objects.create(
-        location=location, purpose=Purpose.OPENING, valid_from=dt.date(2020, 1, 1)
-    )
-    ScheduleRule.objects.bulk_create(
-        ScheduleRule(schedule=schedule, weekday=d, opens=dt.time(8), closes=dt.time(16))
-        for d in range(5)
-    )
-    return location
-
-
 @pytest.fixture
 def centre(db, settings) -> Centre:
     settings.WALK_IN_DAILY_QUOTA = 100
@@ -67,8 +43,8 @@ def centre(db, settings) -> Centre:
     settings.APPOINTMENT_LATE_MINUTES = 15
     settings.CHECK_IN_EARLY_MINUTES = 60
     district = District.objects.create(slug="mitte", name_de="Mitte", name_en="Mitte")
-    location = _location("centre", district)
-    other = _location("other", district)
+    location = weekday_location("centre", district, opens=8, closes=16)
+    other = weekday_location("other", district, opens=8, closes=16)
 
     def service(slug: str, minutes: int, access: str) -> Service:
         created = Service.objects.create(

@@ -66,24 +66,21 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-def nearest(
-    locations: Sequence[Location], *, latitude: float, longitude: float, count: int
-) -> list[tuple[Location, float]]:
-    """The `count` locations nearest to a point, with their distance in km."""
-    ranked = sorted(
-        (
-            (loc, distance_km(latitude, longitude, float(loc.latitude), float(loc.longitude)))
-            for loc in locations
-        ),
-        key=lambda pair: pair[1],
-    )
-    return ranked[:count]
-
-
 def locations_near(
     locations: Sequence[Location], *, place: ResolvedPlace, count: int = NEAREST_DEFAULT
 ) -> tuple[list[Location], dict[int, float]]:
     """Of `locations`, the `count` nearest to `place`, nearest first, and each one's distance
     in km rounded to 100 m (by location pk), as the search page and the API show them."""
-    ranked = nearest(locations, latitude=place.latitude, longitude=place.longitude, count=count)
+    ranked = sorted(
+        (
+            (
+                loc,
+                distance_km(
+                    place.latitude, place.longitude, float(loc.latitude), float(loc.longitude)
+                ),
+            )
+            for loc in locations
+        ),
+        key=lambda pair: pair[1],
+    )[:count]
     return [loc for loc, _km in ranked], {loc.pk: round(km, 1) for loc, km in ranked}

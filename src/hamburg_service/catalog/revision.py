@@ -4,6 +4,9 @@ The catalogue changes rarely and is read by every search and booking. Database t
 give the `CatalogRevision` row a new number on every catalogue write (migration 0002), so a
 cache keyed by that number is never stale: the next read after a change, in any process,
 sees a new number and computes afresh. Reading the number is one indexed single-row query.
+
+Model instances in the cache (services, locations) are shared by every request of the
+process until the catalogue changes: read them, never change them.
 """
 
 from __future__ import annotations

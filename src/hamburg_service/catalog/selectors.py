@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import unicodedata
 from collections import defaultdict
@@ -93,7 +92,7 @@ def services_by_slugs(slugs: Sequence[str], *, field: str = "services") -> list[
     if unknown:
         message = _("Unknown service: %(names)s.") % {"names": ", ".join(unknown)}
         raise InvalidInput(message, errors=[{"field": field, "message": message}])
-    return [copy.copy(found[slug]) for slug in slugs]
+    return [found[slug] for slug in slugs]
 
 
 def _active_services(revision: Revision) -> dict[str, Service]:
@@ -131,14 +130,13 @@ def combinable_pairs(service_ids: Sequence[int]) -> frozenset[tuple[int, int]]:
 
 
 def location_active(*, slug: str) -> Location | None:
-    """The active location with this slug, or None."""
+    """The active location with this slug, or None (shared, read-only)."""
     found = cached(
         revision_current(),
         "active locations",
         lambda: {loc.slug: loc for loc in Location.objects.filter(is_active=True)},
     )
-    location = found.get(slug)
-    return copy.copy(location) if location is not None else None
+    return found.get(slug)
 
 
 def locations_offering(services: Sequence[Service]) -> list[Location]:
@@ -152,8 +150,6 @@ def locations_offering(services: Sequence[Service]) -> list[Location]:
         return list(qs.distinct().order_by("name_de"))
 
     key = ("locations offering", tuple(s.pk for s in services))
-    # The instances are shared by the requests of this process until the catalogue changes:
-    # read them, never change them (copying them cost more than the whole search).
     return list(cached(revision, key, compute))
 
 
