@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from hamburg_service.appointments.models import (
     Appointment,
@@ -13,17 +10,7 @@ from hamburg_service.appointments.models import (
     WaitlistEntry,
     WaitlistEvent,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from hamburg_service.catalog.admin import ReadOnlyAdmin
 
 
 class EventInline(admin.TabularInline):

@@ -262,10 +262,8 @@ class ClosureAdmin(EventRecordingAdmin):
     filter_horizontal = ("counters",)
 
 
-@admin.register(CatalogEvent)
-class CatalogEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_id", "summary")
-    list_filter = ("action", "object_type")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records to look at, never to edit (event logs, the appointment book)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -275,3 +273,9 @@ class CatalogEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(CatalogEvent)
+class CatalogEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "object_type", "object_id", "summary")
+    list_filter = ("action", "object_type")
