@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint types migrations-check pytest bench messages serve-production
+.PHONY: run test install lint types layers migrations-check pytest bench messages serve-production
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,12 @@ run: install
 	@echo "  Demo logins (password hamburg-demo): front-desk, clerk, caseworker-registration,"
 	@echo "    caseworker-immigration, location-lead, manager, administrator"
 	@echo ""
-	@# The background worker (e-mails) and the sweeper (expired holds) run beside the server
-	@# and stop with it.
+	@# One worker (delivers e-mails from the outbox) and one scheduler (every periodic job of
+	@# every app) run beside the server and stop with it.
 	DEBUG=true $(BIN)/python manage.py db_worker --no-reload -v0 & worker=$$!; \
-	DEBUG=true $(BIN)/python manage.py appointments_sweep --every 30 & sweeper=$$!; \
-	DEBUG=true $(BIN)/python manage.py visits_sweep --every 30 & visits=$$!; \
-	trap 'kill $$worker $$sweeper $$visits 2>/dev/null' EXIT INT TERM; \
-	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=true $(BIN)/python manage.py scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
+	DEBUG=true SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -48,13 +47,17 @@ lint: install
 types: install
 	$(BIN)/mypy
 
+# The layer contract of docs/architecture.md (import-linter): a wrong import fails here.
+layers: install
+	$(BIN)/lint-imports --no-cache
+
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: install
 	$(BIN)/pytest
 
-test: lint types migrations-check pytest
+test: lint types layers migrations-check pytest
 
 bench: install
 	$(BIN)/python bench/run.py

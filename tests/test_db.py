@@ -9,8 +9,8 @@ import threading
 import pytest
 from django.db import connection
 
-from hamburg_service import db
 from hamburg_service.catalog.models import CatalogEvent, District
+from hamburg_service.core import db
 
 
 @pytest.mark.django_db

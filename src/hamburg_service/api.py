@@ -14,13 +14,21 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
 
 from hamburg_service.accounts.api import router as accounts_router
+from hamburg_service.accounts.catalog_api import router as catalog_staff_router
 from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
-from hamburg_service.errors import AppError, Forbidden, InvalidInput, NotFound, TooMany
+from hamburg_service.core.errors import (
+    PROBLEM_TYPE_BASE,
+    AppError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooMany,
+    Unavailable,
+)
+from hamburg_service.visits.api import router as visits_router
 
 logger = logging.getLogger(__name__)
-
-PROBLEM_TYPE_BASE = "https://service.hamburg.example/problems/"
 
 
 class HamburgAPI(NinjaAPI):
@@ -49,23 +57,24 @@ api = HamburgAPI(
     docs_url=None,
 )
 api.add_router("", catalog_router)
+api.add_router("", catalog_staff_router)
 api.add_router("", accounts_router)
 api.add_router("", appointments_router)
-api.add_router("", __import__("hamburg_service.visits.api", fromlist=["router"]).router)
+api.add_router("", visits_router)
 
 
 def problem(
     request: HttpRequest,
     *,
     status: int,
-    kind: str,
+    code: str,
     title: str,
     detail: str = "",
     errors: list[dict[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + kind,
+        "type": PROBLEM_TYPE_BASE + code,
         "title": title,
         "status": status,
         "detail": detail or title,
@@ -114,7 +123,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
     return problem(
         request,
         status=422,
-        kind="invalid-input",
+        code="invalid-input",
         title=_("Some of the information needs correcting."),
         detail=_("Please check: %(fields)s.") % {"fields": fields} if fields else "",
         errors=errors,
@@ -124,7 +133,7 @@ def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> Http
 @api.exception_handler(AppError)
 def on_app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
     response = _problem_of(request, exc)
-    if isinstance(exc, TooMany) and exc.retry_after:
+    if isinstance(exc, TooMany | Unavailable) and exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -133,7 +142,7 @@ def _problem_of(request: HttpRequest, exc: AppError) -> HttpResponse:
     return problem(
         request,
         status=exc.status,
-        kind=exc.kind,
+        code=exc.code,
         title=exc.title or exc.default_title(),
         detail=exc.detail,
         errors=exc.errors,
@@ -161,7 +170,7 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(
         request,
         status=401,
-        kind="unauthenticated",
+        code="unauthenticated",
         title=_("Please sign in."),
         detail=_("This needs a signed-in member of staff."),
     )
@@ -169,12 +178,14 @@ def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return on_app_error(request, Forbidden(_("Your role does not allow this here.")))
+    return on_app_error(
+        request, Forbidden(_("Your role does not allow this here."), code="role-forbids")
+    )
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem(request, status=exc.status_code, kind="error", title=str(exc))
+    return problem(request, status=exc.status_code, code="error", title=str(exc))
 
 
 @api.exception_handler(Exception)
@@ -183,7 +194,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(
         request,
         status=500,
-        kind="internal-error",
+        code="internal-error",
         title=_("Something went wrong on our side."),
         detail=_("Please try again later."),
     )

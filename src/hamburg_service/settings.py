@@ -66,9 +66,10 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
-    "django_ratelimit",
+    "hamburg_service.core",
     "hamburg_service.catalog",
     "hamburg_service.accounts",
+    "hamburg_service.notifications",
     "hamburg_service.feedback",
     "hamburg_service.appointments",
     "hamburg_service.visits",
@@ -80,13 +81,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "hamburg_service.web.middleware.ApiLanguageMiddleware",
+    "hamburg_service.core.middleware.ApiLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "hamburg_service.web.middleware.SecurityHeadersMiddleware",
+    "hamburg_service.core.middleware.SecurityHeadersMiddleware",
+    "hamburg_service.core.pages.AppErrorMiddleware",
     # Must stay last: it locks out after repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -142,7 +144,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "hamburg_service.accounts.permissions.RoleBackend",
+    "hamburg_service.accounts.access.RoleBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -169,6 +171,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_SENSITIVE_PARAMETERS = ["password"]
+# The same client address as the rate limits (behind TRUSTED_PROXIES load balancers).
+AXES_CLIENT_IP_CALLABLE = "hamburg_service.core.ratelimit.client_address"
 
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", _("German")), ("en", _("English"))]
@@ -196,7 +200,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "hamburg_service.web.mail.ConsoleAndFileBackend"
+    "hamburg_service.core.mail.ConsoleAndFileBackend"
     if not PRODUCTION
     else "django.core.mail.backends.smtp.EmailBackend",
 )
@@ -233,7 +237,8 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
-TASK_RETRY_LIMIT = int(os.environ.get("TASK_RETRY_LIMIT", "5"))
+# Outbox delivery: tries per message (30 s, 1, 2, 4 … minutes apart) before it is marked failed.
+MESSAGE_MAX_ATTEMPTS = int(os.environ.get("MESSAGE_MAX_ATTEMPTS", "8"))
 
 # The shared cache: Redis in production (rate-limit counts must be shared by all processes),
 # this process's memory for local runs and tests.
@@ -246,16 +251,15 @@ CACHES = {
     )
 }
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
-RATELIMIT_ENABLE = RATE_LIMITS_ENABLED
 RATE_LIMIT_SEARCH = os.environ.get("RATE_LIMIT_SEARCH", "120/m")
 RATE_LIMIT_BOOKING = os.environ.get("RATE_LIMIT_BOOKING", "10/h")
-# Behind a load balancer the client's address is in X-Forwarded-For (set RATELIMIT_IP_META_KEY).
-RATELIMIT_IP_META_KEY = os.environ.get("RATELIMIT_IP_META_KEY") or None
-# django-ratelimit knows only third-party cache packages; Django's own Redis cache does atomic
-# increments too. Process memory is not shared: fine for one local process only.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-if not CACHE_URL:
-    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
+# Tickets and check-ins at one location's ticket machines together, a second line behind
+# the device key.
+RATE_LIMIT_KIOSK_LOCATION = os.environ.get("RATE_LIMIT_KIOSK_LOCATION", "30/m")
+# How many proxies (load balancer, reverse proxy) in front of the application add to
+# X-Forwarded-For; 0 = clients connect directly (docs/deploy.md).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Proof-of-work captcha on public booking (ALTCHA); switched off for load tests.
 CAPTCHA_ENABLED = env_bool("CAPTCHA_ENABLED", True)
@@ -301,6 +305,8 @@ REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
 NO_SHOW_LIMIT = int(os.environ.get("NO_SHOW_LIMIT", "2"))
 AVAILABILITY_MAX_RESULTS = int(os.environ.get("AVAILABILITY_MAX_RESULTS", "50"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# When the scheduler closes the day's open tickets and signs clerks out (Berlin time).
+END_OF_DAY_AT = os.environ.get("END_OF_DAY_AT", "22:00")
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,7 @@ from hamburg_service.catalog.models import (
     Location,
     Service,
 )
-from tests.cities import weekday_location
+from tests.support.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))  # winter time, for readable fixtures
 # A Monday in winter, well inside the booking window of `NOW`.

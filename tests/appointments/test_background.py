@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from hamburg_service.appointments import notifications, services
 from hamburg_service.appointments.models import SeatClaim, Status
-from hamburg_service.errors import Conflict
+from hamburg_service.core.errors import Conflict
 
 from .conftest import NOW, at, person
 

@@ -18,7 +18,7 @@ from hamburg_service.appointments.models import (
     Status,
 )
 from hamburg_service.catalog.models import Closure, Counter
-from hamburg_service.errors import Conflict, InvalidInput
+from hamburg_service.core.errors import Conflict, InvalidInput
 
 from .conftest import DAY, NOW, at, person
 

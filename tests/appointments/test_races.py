@@ -19,7 +19,7 @@ from django.db import connection, connections
 from hamburg_service.appointments import availability, services
 from hamburg_service.appointments.models import Appointment, CounterDay, DayLedger, SeatClaim
 from hamburg_service.catalog import hours
-from hamburg_service.errors import AppError
+from hamburg_service.core.errors import AppError
 
 from .conftest import person
 
@@ -173,7 +173,7 @@ settings.STAFF_SHARE = 0.0
 settings.BOOKING_CONFIRM_BY_EMAIL = False
 from hamburg_service.appointments import services
 from hamburg_service.catalog.models import Location, Service
-from hamburg_service.errors import AppError
+from hamburg_service.core.errors import AppError
 n = int(sys.argv[1])
 start = dt.datetime.fromisoformat(sys.argv[2])
 location = Location.objects.get(slug="centre")

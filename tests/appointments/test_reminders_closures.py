@@ -13,7 +13,7 @@ from hamburg_service.accounts.models import Role
 from hamburg_service.appointments import services
 from hamburg_service.appointments.models import Appointment, AppointmentEvent, Status
 from hamburg_service.catalog.models import Closure
-from hamburg_service.errors import Conflict, TooMany
+from hamburg_service.core.errors import Conflict, TooMany
 
 from .conftest import DAY, NOW, at, person
 

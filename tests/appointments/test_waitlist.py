@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from hamburg_service.appointments import services, waitlist
 from hamburg_service.appointments.models import Appointment, Status, WaitlistEntry
-from hamburg_service.errors import Conflict, InvalidInput
+from hamburg_service.core.errors import Conflict, InvalidInput
 
 from .conftest import DAY, NOW, at, person
 

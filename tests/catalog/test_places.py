@@ -13,7 +13,7 @@ from hamburg_service.catalog.places import (
     place_error,
     place_resolve,
 )
-from hamburg_service.errors import InvalidInput
+from hamburg_service.core.errors import InvalidInput
 
 
 def _rows() -> dict[str, dict[str, str]]:

@@ -13,7 +13,7 @@ from hamburg_service.catalog.models import (
     Location,
     Service,
 )
-from tests.cities import weekday_location
+from tests.support.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
 DAY = dt.date(2030, 1, 14)  # a Monday

@@ -10,7 +10,7 @@ import time_machine
 from hamburg_service.appointments import services as booking
 from hamburg_service.appointments.models import Status as AppointmentStatus
 from hamburg_service.catalog.models import Closure
-from hamburg_service.errors import Conflict, InvalidInput, NotFound
+from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
 from hamburg_service.visits import selectors, services
 from hamburg_service.visits.models import Ticket, TicketEvent, TicketStatus
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.accounts.models import AccessLog, RoleAssignment, User
+from hamburg_service.core.admin import ReadOnlyAdmin
 
 
 class RoleInline(admin.TabularInline):
@@ -36,16 +37,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "what", "scope", "purpose")
-    list_filter = ("what",)
+class AccessLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "subject_type", "subject_ref", "purpose", "categories", "hits")
+    list_filter = ("subject_type", "purpose")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

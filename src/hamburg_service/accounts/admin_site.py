@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from hamburg_service.accounts.permissions import Perm, has_perm
+from hamburg_service.accounts.access import has_perm
+from hamburg_service.accounts.permissions import AccountsPerm
 
 
 class HamburgAdminSite(admin.AdminSite):
@@ -22,7 +23,7 @@ class HamburgAdminSite(admin.AdminSite):
     index_title = _("Catalogue, staff and settings")
 
     def has_permission(self, request: HttpRequest) -> bool:
-        return has_perm(request.user, Perm.ADMIN_SITE)
+        return has_perm(request.user, AccountsPerm.ADMIN_SITE)
 
     def admin_view(self, view: Any, cacheable: bool = False) -> Any:
         inner = super().admin_view(view, cacheable)

@@ -59,17 +59,48 @@ class RoleAssignment(models.Model):
         return self.get_role_display()
 
 
-class AccessLog(models.Model):
-    """A member of staff read personal data: who, what, when, why. Kept for data-protection
-    checks only."""
+class AccessPurpose(models.TextChoices):
+    """Why a member of staff read personal data (§40 BMG asks for the purpose of every read)."""
 
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    FRONT_DESK = "front_desk", _("Front desk: today's appointments")
+    COUNTER = "counter", _("Counter: the person being served")
+    APPOINTMENT_BOOK = "appointment_book", _("Appointment book of a location")
+    FIND_FOR_CALLER = "find_for_caller", _("Finding an appointment for a caller")
+    APPOINTMENT_DETAILS = "appointment_details", _("Details of an appointment")
+
+
+class DataCategory(models.TextChoices):
+    """What kind of personal data a read showed (never the data itself)."""
+
+    NAME = "name", _("name")
+    CONTACT = "contact", _("e-mail and phone")
+    APPOINTMENT = "appointment", _("appointment: place, time, services")
+    HISTORY = "history", _("history of changes")
+
+
+class AccessLog(models.Model):
+    """A member of staff read personal data: who, whose or which, what kinds, when, why.
+    Written only by `accounts.access.access_record`; kept for data-protection checks only."""
+
+    at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
     )
-    what = models.CharField(_("what was read"), max_length=100)
-    scope = models.CharField(_("of whom or where"), max_length=200)
-    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    subject_type = models.CharField(_("what was read"), max_length=40)
+    subject_ref = models.CharField(_("which"), max_length=200)
+    location = models.ForeignKey(
+        "catalog.Location",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+    )
+    categories = models.JSONField(_("data categories shown"), default=list)
+    purpose = models.CharField(_("purpose"), max_length=40, choices=AccessPurpose.choices)
+    case_reference = models.CharField(_("case or appointment reference"), max_length=40, blank=True)
+    criteria = models.JSONField(_("search criteria"), null=True, blank=True)
+    hits = models.PositiveIntegerField(_("results"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at"]
@@ -77,4 +108,4 @@ class AccessLog(models.Model):
         verbose_name_plural = _("access log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.what} {self.scope}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.subject_type} {self.subject_ref}"

@@ -1,105 +1,95 @@
-"""Who may do what, where: the one place pages, API and admin ask.
+"""The permissions of each domain and which roles grant them: the one policy table.
 
-A permission is granted by a role. Roles of the city-wide organisation (manager, administrator)
-hold it everywhere; every other role holds it only at the locations the person works at.
+Each domain has its own enum; a permission's value names its domain (`visits.counter`). Roles of
+the city-wide organisation (manager, administrator) hold a permission everywhere; every other
+role only at the locations the person works at. A role may also be limited to one agency
+(residents' affairs or immigration): the caseworkers are. Checking and scoping happen in
+`accounts.access`; docs/roles.md shows this table.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-from django.db.models import QuerySet
 
 from hamburg_service.accounts.models import Role
 
-if TYPE_CHECKING:
-    from hamburg_service.catalog.models import Location
+
+class StaffPerm(StrEnum):
+    AREA = "staff.area"  # sign in and see the staff start page
 
 
-class Perm(StrEnum):
-    STAFF_AREA = "staff_area"  # sign in and see the staff start page
-    LOCATION_VIEW = "location_view"  # a location's internal day view: hours, counters, closures
-    CLOSURE_MANAGE = "closure_manage"  # add or remove closures
-    CATALOG_MANAGE = "catalog_manage"  # services, locations, timetables, counters
-    STAFF_MANAGE = "staff_manage"  # staff accounts and roles
-    FEEDBACK_VIEW = "feedback_view"  # read accessibility feedback
-    ADMIN_SITE = "admin_site"  # the Django admin
-    APPOINTMENTS_VIEW = "appointments_view"  # a location's appointment book, with names
-    APPOINTMENTS_MANAGE = "appointments_manage"  # book for a caller, move, cancel, no-show
+class CatalogPerm(StrEnum):
+    LOCATION_VIEW = "catalog.location_view"  # a location's day view: hours, counters, closures
+    CLOSURE_MANAGE = "catalog.closure_manage"  # add or remove closures
+    MANAGE = "catalog.manage"  # services, locations, timetables, counters
 
+
+class AccountsPerm(StrEnum):
+    STAFF_MANAGE = "accounts.staff_manage"  # staff accounts and roles
+    ADMIN_SITE = "accounts.admin_site"  # the Django admin
+
+
+class FeedbackPerm(StrEnum):
+    VIEW = "feedback.view"  # read accessibility feedback
+
+
+class AppointmentsPerm(StrEnum):
+    VIEW = "appointments.view"  # a location's appointment book, with names
+    MANAGE = "appointments.manage"  # book for a caller, move, cancel, no-show
+
+
+class VisitsPerm(StrEnum):
+    DESK = "visits.desk"  # the front desk: issue tickets, check in, today's queue
+    COUNTER = "visits.counter"  # work at a counter: call, serve, park, transfer, finish
+    KIOSK_MANAGE = "visits.kiosk_manage"  # set up and revoke a location's ticket machines
+
+
+Perm = StaffPerm | CatalogPerm | AccountsPerm | FeedbackPerm | AppointmentsPerm | VisitsPerm
+DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
+    StaffPerm,
+    CatalogPerm,
+    AccountsPerm,
+    FeedbackPerm,
+    AppointmentsPerm,
+    VisitsPerm,
+)
 
 ALL_STAFF = frozenset(Role)
+_ON_SITE = frozenset({Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR})
 ROLE_PERMS: dict[Perm, frozenset[Role]] = {
-    Perm.STAFF_AREA: ALL_STAFF,
-    Perm.LOCATION_VIEW: ALL_STAFF,
-    Perm.CLOSURE_MANAGE: frozenset({Role.LOCATION_LEAD, Role.ADMINISTRATOR}),
-    Perm.CATALOG_MANAGE: frozenset({Role.ADMINISTRATOR}),
-    Perm.STAFF_MANAGE: frozenset({Role.ADMINISTRATOR}),
-    Perm.FEEDBACK_VIEW: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
-    Perm.ADMIN_SITE: frozenset({Role.ADMINISTRATOR}),
-    Perm.APPOINTMENTS_VIEW: frozenset(
-        {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.MANAGER, Role.ADMINISTRATOR}
-    ),
-    Perm.APPOINTMENTS_MANAGE: frozenset(
-        {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR}
-    ),
+    StaffPerm.AREA: ALL_STAFF,
+    CatalogPerm.LOCATION_VIEW: ALL_STAFF,
+    CatalogPerm.CLOSURE_MANAGE: frozenset({Role.LOCATION_LEAD, Role.ADMINISTRATOR}),
+    CatalogPerm.MANAGE: frozenset({Role.ADMINISTRATOR}),
+    AccountsPerm.STAFF_MANAGE: frozenset({Role.ADMINISTRATOR}),
+    AccountsPerm.ADMIN_SITE: frozenset({Role.ADMINISTRATOR}),
+    FeedbackPerm.VIEW: frozenset({Role.MANAGER, Role.ADMINISTRATOR}),
+    AppointmentsPerm.VIEW: _ON_SITE | {Role.MANAGER},
+    AppointmentsPerm.MANAGE: _ON_SITE,
+    VisitsPerm.DESK: _ON_SITE,
+    VisitsPerm.COUNTER: _ON_SITE,
+    VisitsPerm.KIOSK_MANAGE: frozenset({Role.LOCATION_LEAD, Role.ADMINISTRATOR}),
 }
 CITY_WIDE_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+# Roles that act for one agency only; every other role acts for both.
+ROLE_AGENCIES: dict[Role, frozenset[str]] = {
+    Role.CASEWORKER_REGISTRATION: frozenset({"residents"}),
+    Role.CASEWORKER_IMMIGRATION: frozenset({"immigration"}),
+}
+BOTH_AGENCIES = frozenset({"residents", "immigration"})
 
 
-def _roles(user: Any) -> frozenset[str]:
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return frozenset()
-    codes: frozenset[str] = user.role_codes
-    if user.is_superuser:
-        return codes | {Role.ADMINISTRATOR}
-    return codes
-
-
-def has_perm(user: Any, perm: Perm, location: Location | None = None) -> bool:
-    """True if `user` may do `perm`; with `location`, at that location."""
-    granting = ROLE_PERMS[perm] & _roles(user)
-    if not granting:
-        return False
-    if location is None or granting & CITY_WIDE_ROLES:
-        return True
-    return user.locations.filter(pk=location.pk).exists()
-
-
-def locations_for(user: Any, perm: Perm) -> QuerySet[Location]:
-    """The locations where `user` may do `perm`, as one query."""
-    from hamburg_service.catalog.models import Location
-
-    granting = ROLE_PERMS[perm] & _roles(user)
-    if not granting:
-        return Location.objects.none()
-    if granting & CITY_WIDE_ROLES:
-        return Location.objects.all()
-    return Location.objects.filter(staff=user)
-
-
-def roles_of(user: Any) -> list[Role]:
-    return [Role(code) for code in sorted(_roles(user))]
-
-
-def perms_of(user: Any) -> set[Perm]:
-    roles = _roles(user)
-    return {perm for perm, granting in ROLE_PERMS.items() if granting & roles}
+def perm_of(value: str) -> Perm:
+    """The permission named `value` (as stored or sent), of whichever domain."""
+    for domain in DOMAIN_PERMS:
+        try:
+            return domain(value)  # type: ignore[return-value]
+        except ValueError:
+            continue
+    raise ValueError(f"No such permission: {value}")
 
 
 # The Django admin asks Django's model permissions; administrators hold all of them for our apps.
-ADMIN_APPS = frozenset({"catalog", "accounts", "feedback", "axes", "appointments"})
-
-
-class RoleBackend:
-    """An authentication backend that only answers permission questions, from the roles."""
-
-    def authenticate(self, request: Any, **credentials: Any) -> None:
-        return None
-
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
-        return self.has_module_perms(user_obj, perm.partition(".")[0])
-
-    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
-        return app_label in ADMIN_APPS and has_perm(user_obj, Perm.ADMIN_SITE)
+ADMIN_APPS = frozenset(
+    {"catalog", "accounts", "feedback", "axes", "appointments", "visits", "notifications", "core"}
+)

@@ -9,5 +9,4 @@ urlpatterns = [
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("locations/<slug:slug>/", views.location_day, name="location"),
     path("closures/<int:closure_id>/delete/", views.closure_delete, name="closure-delete"),
-    path("feedback/", views.feedback_list, name="feedback"),
 ]

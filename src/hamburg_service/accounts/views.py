@@ -3,35 +3,41 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hamburg_service.accounts.permissions import (
-    Perm,
+from hamburg_service.accounts.access import (
+    actor_of,
     has_perm,
+    location_for,
     locations_for,
     perms_of,
+    require,
     roles_of,
+    staff_required,
+)
+from hamburg_service.accounts.permissions import (
+    AppointmentsPerm,
+    CatalogPerm,
+    StaffPerm,
+    VisitsPerm,
 )
 from hamburg_service.catalog import selectors
 from hamburg_service.catalog import services as catalog_services
-from hamburg_service.catalog.models import Closure, Counter, Location
-from hamburg_service.feedback.models import AccessibilityFeedback
-from hamburg_service.web.forms import AccessibleErrorsMixin
+from hamburg_service.catalog.models import Counter, Location
+from hamburg_service.core.dates import BoundedDateField
+from hamburg_service.core.errors import AppError
+from hamburg_service.core.forms import AccessibleErrorsMixin
+from hamburg_service.core.pages import attempt, page_status
 
 
 class StaffAuthenticationForm(AccessibleErrorsMixin, AuthenticationForm):
@@ -51,45 +57,32 @@ class StaffLogoutView(auth_views.LogoutView):
     pass
 
 
-def staff_required(perm: Perm) -> Callable[..., Any]:
-    """Send anonymous visitors to sign in; refuse signed-in staff without `perm` (403)."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not request.user.is_authenticated:
-                login = reverse("accounts:login")
-                return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-            if not has_perm(request.user, perm):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 @require_GET
-@staff_required(Perm.STAFF_AREA)
+@staff_required(StaffPerm.AREA)
 def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
     return render(
         request,
         "accounts/home.html",
         {
-            "roles": roles_of(request.user),
-            "perms": {p.value for p in perms_of(request.user)},
-            "locations": locations_for(request.user, Perm.LOCATION_VIEW).select_related("district"),
+            "roles": roles_of(user),
+            "perms": {p.value for p in perms_of(user)},
+            "locations": locations_for(user, CatalogPerm.LOCATION_VIEW)
+            .select_related("district")
+            .order_by("name_de"),
+            "desks": {loc.pk for loc in locations_for(user, VisitsPerm.DESK)},
+            "kiosks": {loc.pk for loc in locations_for(user, VisitsPerm.KIOSK_MANAGE)},
         },
     )
 
 
 class ClosureForm(AccessibleErrorsMixin, forms.Form):
-    start_date = forms.DateField(
+    start_date = BoundedDateField(
         label=_("First day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date."), "required": _("Enter the first day.")},
     )
-    end_date = forms.DateField(
+    end_date = BoundedDateField(
         label=_("Last day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date."), "required": _("Enter the last day.")},
@@ -123,32 +116,25 @@ class ClosureForm(AccessibleErrorsMixin, forms.Form):
         counters_field.queryset = Counter.objects.filter(location=location)
 
 
-def _location_for(request: HttpRequest, slug: str, perm: Perm) -> Location:
-    location = Location.objects.select_related("district").filter(slug=slug).first()
-    if location is None:
-        raise Http404
-    if not has_perm(request.user, perm, location):
-        raise PermissionDenied
-    return location
-
-
 @require_http_methods(["GET", "POST"])
-@staff_required(Perm.LOCATION_VIEW)
+@staff_required(CatalogPerm.LOCATION_VIEW)
 def location_day(request: HttpRequest, slug: str) -> HttpResponse:
-    location = _location_for(request, slug, Perm.LOCATION_VIEW)
-    can_manage = has_perm(request.user, Perm.CLOSURE_MANAGE, location)
+    location = location_for(request.user, slug, CatalogPerm.LOCATION_VIEW)
+    can_manage = has_perm(request.user, CatalogPerm.CLOSURE_MANAGE, location)
     form = ClosureForm(request.POST or None, location=location) if can_manage else None
+    problem: AppError | None = None
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
+        require(request.user, CatalogPerm.CLOSURE_MANAGE, location)
+        assert form is not None
         if form.is_valid():
-            try:
-                catalog_services.closure_create(
-                    location=location, by=request.user, **form.cleaned_data
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
+            data = form.cleaned_data
+            created, problem = attempt(
+                lambda: catalog_services.closure_create(
+                    location=location, actor=actor_of(request), **data
+                ),
+                form=form,
+            )
+            if created is not None:
                 messages.success(request, _("The closure has been saved."))
                 return redirect("accounts:location", slug=location.slug)
     today = timezone.localdate()
@@ -163,31 +149,19 @@ def location_day(request: HttpRequest, slug: str) -> HttpResponse:
             "counters": counters,
             "closures": selectors.closures_all_upcoming(location=location, today=today),
             "can_manage_closures": can_manage,
-            "can_view_appointments": has_perm(request.user, Perm.APPOINTMENTS_VIEW, location),
+            "can_view_appointments": has_perm(request.user, AppointmentsPerm.VIEW, location),
             "form": form,
+            "problem": problem,
         },
-        status=422 if form is not None and form.errors else 200,
+        status=page_status(problem, *([form] if form is not None else [])),
     )
 
 
 @require_POST
-@staff_required(Perm.CLOSURE_MANAGE)
+@staff_required(CatalogPerm.CLOSURE_MANAGE)
 def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
-    closure = Closure.objects.select_related("location").filter(pk=closure_id).first()
-    if closure is None:
-        raise Http404
-    if not has_perm(request.user, Perm.CLOSURE_MANAGE, closure.location):
-        raise PermissionDenied
-    catalog_services.closure_delete(closure=closure, by=request.user)
+    closure = selectors.closure_by_id(closure_id=closure_id)
+    require(request.user, CatalogPerm.CLOSURE_MANAGE, closure.location)
+    catalog_services.closure_delete(closure=closure, actor=actor_of(request))
     messages.success(request, _("The closure has been removed."))
     return redirect("accounts:location", slug=closure.location.slug)
-
-
-@require_GET
-@staff_required(Perm.FEEDBACK_VIEW)
-def feedback_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "accounts/feedback.html",
-        {"items": AccessibilityFeedback.objects.all()[:200]},
-    )

@@ -10,14 +10,14 @@ from hamburg_service.appointments.models import (
     WaitlistEntry,
     WaitlistEvent,
 )
-from hamburg_service.catalog.admin import ReadOnlyAdmin
+from hamburg_service.core.admin import ReadOnlyAdmin
 
 
 class EventInline(admin.TabularInline):
     model = AppointmentEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("at", "kind", "actor", "note")
+    readonly_fields = ("at", "kind", "actor_kind", "actor_user", "actor_name", "data")
 
 
 @admin.register(Appointment)
@@ -34,7 +34,7 @@ class WaitlistEventInline(admin.TabularInline):
     model = WaitlistEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("at", "status", "note")
+    readonly_fields = ("at", "kind", "actor_kind", "actor_name", "data")
 
 
 @admin.register(WaitlistEntry)

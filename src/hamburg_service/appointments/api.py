@@ -13,18 +13,27 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
-from hamburg_service.api_schemas import answers
-from hamburg_service.appointments import availability, services, waitlist
+from hamburg_service.appointments import availability
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import NEAREST_DEFAULT, locations_near
+from hamburg_service.appointments.selectors import (
+    NEAREST_DEFAULT,
+    appointment_by_token,
+    locations_near,
+    waitlist_entry_by_token,
+)
+from hamburg_service.appointments.services import booking, lifecycle, waitlist
+from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
 from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import location_active, locations_offering, services_by_slugs
-from hamburg_service.errors import InvalidInput
-from hamburg_service.web.captcha import captcha_challenge, captcha_verify
-from hamburg_service.web.ratelimit import rate_limit
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.captcha import captcha_challenge, captcha_verify
+from hamburg_service.core.dates import ApiDate
+from hamburg_service.core.errors import InvalidInput
+from hamburg_service.core.ratelimit import rate_limit
 
 router = Router(tags=["appointments"])
 
@@ -40,8 +49,8 @@ class FreeTimeOut(Schema):
 class AvailabilityQuery(Schema):
     services: list[str] = Field(..., min_length=1, max_length=5, description="Service slugs")
     location: list[str] = Field(default_factory=list, description="Only these locations")
-    start: dt.date | None = Field(None, description="First day (default: first bookable day)")
-    end: dt.date | None = Field(None, description="Last day (default: end of booking window)")
+    start: ApiDate | None = Field(None, description="First day (default: first bookable day)")
+    end: ApiDate | None = Field(None, description="Last day (default: end of booking window)")
     earliest: dt.time | None = Field(None, description="Starting no earlier than (local time)")
     latest: dt.time | None = Field(None, description="Starting no later than (local time)")
     limit: int = Field(20, ge=1, le=50)
@@ -189,24 +198,23 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict]
             message = _("Unknown location: %(names)s.") % {"names": payload.location}
             raise InvalidInput(message, errors=[{"field": "location", "message": message}])
         chosen = _services(payload.services)
-        booking = services.appointment_book(
-            location=location,
-            services=chosen,
-            start=payload.start,
-            person=services.PersonInput(
+        booked = booking.appointment_book(
+            slot=booking.Slot.of(location, chosen, payload.start),
+            person=PersonInput(
                 name=payload.name,
                 email=payload.email,
                 phone=payload.phone,
                 language=payload.language or get_language() or "de",
             ),
+            actor=Actor.resident(payload.email),
         )
-        appointment = booking.appointment
+        appointment = booked.appointment
         return Status(
             201,
             {
                 **_out(appointment, chosen),
-                "manage_token": booking.manage_token,
-                "confirmation_required": booking.confirm_token is not None,
+                "manage_token": booked.manage_token,
+                "confirmation_required": booked.confirm_token is not None,
                 "hold_expires_at": appointment.hold_expires_at,
             },
         )
@@ -243,7 +251,7 @@ class TokenIn(Schema):
     summary="Confirm a held booking with the token from the e-mail",
 )
 def appointment_confirm(request: HttpRequest, payload: TokenIn) -> dict:
-    return _out(services.appointment_confirm(token=payload.token))
+    return _out(lifecycle.appointment_confirm(token=payload.token, actor=Actor.resident()))
 
 
 @router.get(
@@ -252,7 +260,7 @@ def appointment_confirm(request: HttpRequest, payload: TokenIn) -> dict:
     summary="Your appointment, by its manage token",
 )
 def appointment_detail(request: HttpRequest, token: str) -> dict:
-    return _out(services.appointment_by_token(token=token))
+    return _out(appointment_by_token(token=token))
 
 
 @router.post(
@@ -261,8 +269,12 @@ def appointment_detail(request: HttpRequest, token: str) -> dict:
     summary="Cancel your appointment",
 )
 def appointment_cancel(request: HttpRequest, token: str) -> dict:
-    appointment = services.appointment_by_token(token=token)
-    return _out(services.appointment_cancel(appointment=appointment, reason="api"))
+    appointment = appointment_by_token(token=token)
+    return _out(
+        lifecycle.appointment_cancel(
+            appointment=appointment, actor=Actor.resident(appointment.email), reason="api"
+        )
+    )
 
 
 class MoveIn(Schema):
@@ -275,15 +287,19 @@ class MoveIn(Schema):
     summary="Move your appointment to another time at the same location",
 )
 def appointment_move(request: HttpRequest, token: str, payload: MoveIn) -> dict:
-    appointment = services.appointment_by_token(token=token)
-    return _out(services.appointment_move(appointment=appointment, start=payload.start))
+    appointment = appointment_by_token(token=token)
+    return _out(
+        lifecycle.appointment_move(
+            appointment=appointment, start=payload.start, actor=Actor.resident(appointment.email)
+        )
+    )
 
 
 class WaitlistIn(Schema):
     services: list[str] = Field(..., min_length=1, max_length=5)
     locations: list[str] = Field(default_factory=list, description="Empty: any location")
-    date_from: dt.date
-    date_to: dt.date
+    date_from: ApiDate
+    date_to: ApiDate
     name: str = Field(..., max_length=150)
     email: str = Field(..., max_length=254)
     language: str = Field("", max_length=5)
@@ -314,15 +330,16 @@ def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
     chosen = _services(payload.services)
     places = _locations(payload.locations, chosen) if payload.locations else []
     entry, token = waitlist.waitlist_join(
-        services_=chosen,
+        services=chosen,
         locations=places,
         date_from=payload.date_from,
         date_to=payload.date_to,
-        person=services.PersonInput(
+        person=PersonInput(
             name=payload.name,
             email=payload.email,
             language=payload.language or get_language() or "de",
         ),
+        actor=Actor.resident(payload.email),
     )
     return Status(
         201,
@@ -343,5 +360,6 @@ def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
     summary="Leave the waitlist",
 )
 def waitlist_leave(request: HttpRequest, token: str) -> Status[None]:
-    waitlist.waitlist_leave(entry=waitlist.waitlist_entry_by_token(token=token))
+    entry = waitlist_entry_by_token(token=token)
+    waitlist.waitlist_leave(entry=entry, actor=Actor.resident(entry.email))
     return Status(204, None)

@@ -6,3 +6,7 @@ class AppointmentsConfig(AppConfig):
     name = "hamburg_service.appointments"
     label = "appointments"
     verbose_name = _("Appointments")
+
+    def ready(self) -> None:
+        # Every process that sends the outbox must know how these e-mails are written.
+        from hamburg_service.appointments import mails  # noqa: F401

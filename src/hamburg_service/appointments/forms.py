@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from hamburg_service.appointments.selectors import NEAREST_DEFAULT
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.places import ResolvedPlace, near_resolve
-from hamburg_service.errors import InvalidInput
-from hamburg_service.web.forms import AccessibleErrorsMixin
+from hamburg_service.core.errors import InvalidInput
+from hamburg_service.core.forms import AccessibleErrorsMixin
 
 TIMES_OF_DAY = {
     "": (None, None),

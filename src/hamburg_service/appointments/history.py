@@ -41,7 +41,7 @@ from hamburg_service.appointments.models import (
     SeatClaim,
     Status,
 )
-from hamburg_service.appointments.services import REFERENCE_ALPHABET
+from hamburg_service.appointments.services.tokens import REFERENCE_ALPHABET
 from hamburg_service.catalog.models import Access, Counter, Location, Purpose, Service
 from hamburg_service.catalog.selectors import counter_spans_many
 

@@ -9,12 +9,13 @@ row a booking locks.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.catalog.models import Counter, Location, Service
+from hamburg_service.core.events import Event
 
 
 class Status(models.TextChoices):
@@ -70,7 +71,10 @@ class Appointment(models.Model):
     release_at = models.DateTimeField(_("seats released"), null=True, blank=True)
     confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When the owner of the address confirmed it (at once for staff bookings): only confirmed
+    # bookings count against the per-address limits.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["start"]
@@ -190,25 +194,18 @@ class EventKind(models.TextChoices):
     CLOSURE = "closure", _("told about a closure")
 
 
-class AppointmentEvent(models.Model):
+class AppointmentEvent(Event):
     """Every state change of an appointment, with who and when."""
 
+    subject_field = "appointment"
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True)
     kind = models.CharField(_("what"), max_length=12, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        verbose_name=_("staff member"),
-    )
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
         verbose_name = _("appointment event")
         verbose_name_plural = _("appointment events")
+        indexes = [models.Index(fields=["kind", "at"])]
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
@@ -228,7 +225,7 @@ class WaitlistEntry(models.Model):
     Freed or new capacity is offered to the person waiting longest, held for them for a while.
     """
 
-    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+    created_at = models.DateTimeField(_("joined"), default=timezone.now)
     status = models.CharField(
         _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
     )
@@ -268,13 +265,20 @@ class WaitlistEntry(models.Model):
         return f"{self.pk} {self.status} {self.date_from}–{self.date_to}"
 
 
-class WaitlistEvent(models.Model):
-    """Every state change of a waitlist entry, and when (the person acts by link: no actor)."""
+class WaitlistEventKind(models.TextChoices):
+    JOINED = "joined", _("joined the waitlist")
+    OFFERED = "offered", _("offered a time")
+    BOOKED = "booked", _("confirmed the offered time")
+    LAPSED = "lapsed", _("offer or period lapsed")
+    LEFT = "left", _("left the waitlist")
 
+
+class WaitlistEvent(Event):
+    """Every state change of a waitlist entry, with who and when."""
+
+    subject_field = "entry"
     entry = models.ForeignKey(WaitlistEntry, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    status = models.CharField(_("new status"), max_length=10, choices=WaitlistStatus.choices)
-    note = models.CharField(_("note"), max_length=300, blank=True)
+    kind = models.CharField(_("what"), max_length=10, choices=WaitlistEventKind.choices)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -282,4 +286,4 @@ class WaitlistEvent(models.Model):
         verbose_name_plural = _("waitlist events")
 
     def __str__(self) -> str:
-        return f"{self.entry_id} {self.status} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.entry_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

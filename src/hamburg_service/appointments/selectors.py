@@ -6,52 +6,184 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from hamburg_service.appointments.models import ACTIVE, Appointment
+from hamburg_service.accounts.access import access_record, has_perm
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
+from hamburg_service.accounts.permissions import Perm
+from hamburg_service.appointments.models import ACTIVE, Appointment, Status, WaitlistEntry
+from hamburg_service.appointments.services.tokens import email_normalise
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Closure, Location
 from hamburg_service.catalog.places import ResolvedPlace
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.errors import NotFound
+from hamburg_service.core.tokens import token_hash
+
+
+def appointment_by_token(*, token: str) -> Appointment:
+    """The appointment a manage link is for; NotFound for a wrong or incomplete link."""
+    appointment = (
+        Appointment.objects.select_related("location", "location__district")
+        .filter(manage_token_hash=token_hash(token))
+        .first()
+    )
+    if appointment is None or not token:
+        raise NotFound(
+            _("This link is not valid. Please check that you copied all of it."),
+            code="link-invalid",
+        )
+    return appointment
+
+
+def waitlist_entry_by_token(*, token: str) -> WaitlistEntry:
+    entry = WaitlistEntry.objects.filter(leave_token_hash=token_hash(token)).first()
+    if entry is None or not token:
+        raise NotFound(_("This link is not valid."), code="link-invalid")
+    return entry
 
 
 def appointments_hit_by_closures(
     *, now: dt.datetime | None = None, location: Location | None = None, only_untold: bool = False
 ) -> list[Appointment]:
-    """Active future appointments that a closure (whole location or their counter) covers."""
+    """Active future appointments that a closure (whole location or their counter) covers:
+    two queries, the closures and the appointments at their locations from now on."""
     now = now or timezone.now()
     today = now.astimezone(hours.BERLIN).date()
-    closures = Closure.objects.filter(end_date__gte=today).prefetch_related("counters")
-    if location is not None:
-        closures = closures.filter(location=location)
-    hit: dict[int, Appointment] = {}
+    closures = list(
+        Closure.objects.filter(end_date__gte=today)
+        .filter(**({"location": location} if location is not None else {}))
+        .prefetch_related("counters")
+    )
+    if not closures:
+        return []
+    last_day = max(c.end_date for c in closures)
+    candidates = Appointment.objects.filter(
+        location_id__in={c.location_id for c in closures},
+        status__in=ACTIVE,
+        start__gte=now,
+        start__lt=hours.local_datetime(last_day + dt.timedelta(days=1), 0),
+    ).select_related("counter")
+    if only_untold:
+        candidates = candidates.filter(closure_notified_at__isnull=True)
+    by_location: dict[int, list[Closure]] = {}
     for closure in closures:
-        first = hours.local_datetime(closure.start_date, 0)
-        last = hours.local_datetime(closure.end_date + dt.timedelta(days=1), 0)
-        candidates = Appointment.objects.filter(
-            location_id=closure.location_id,
-            status__in=ACTIVE,
-            start__gte=max(first, now),
-            start__lt=last,
-        ).select_related("counter")
-        counter_ids = {c.pk for c in closure.counters.all()}
-        if counter_ids:
-            candidates = candidates.filter(counter_id__in=counter_ids)
-        if only_untold:
-            candidates = candidates.filter(closure_notified_at__isnull=True)
-        for appointment in candidates:
-            if _inside(closure, appointment):
-                hit[appointment.pk] = appointment
-    return sorted(hit.values(), key=lambda a: a.start)
+        by_location.setdefault(closure.location_id, []).append(closure)
+    hit = [
+        appointment
+        for appointment in candidates
+        if any(_covers(c, appointment) for c in by_location[appointment.location_id])
+    ]
+    return sorted(hit, key=lambda a: (a.start, a.pk))
 
 
-def _inside(closure: Closure, appointment: Appointment) -> bool:
+def _covers(closure: Closure, appointment: Appointment) -> bool:
+    counters = {c.pk for c in closure.counters.all()}
+    if counters and appointment.counter_id not in counters:
+        return False
+    start = appointment.start.astimezone(hours.BERLIN)
+    if not closure.start_date <= start.date() <= closure.end_date:
+        return False
     if closure.start_time is None or closure.end_time is None:
         return True
-    start = appointment.start.astimezone(hours.BERLIN)
     end = appointment.end.astimezone(hours.BERLIN)
     opens = dt.datetime.combine(start.date(), closure.start_time, tzinfo=hours.BERLIN)
     closes = dt.datetime.combine(start.date(), closure.end_time, tzinfo=hours.BERLIN)
     return start < closes and end > opens
+
+
+def appointments_of_days(
+    *,
+    location: Location,
+    first_day: dt.date,
+    days: int,
+    actor: Actor,
+    purpose: AccessPurpose,
+    with_tickets: bool = False,
+) -> list[Appointment]:
+    """A location's appointments on `days` days from `first_day` (names and contacts: the
+    read is logged with its purpose). Three queries whatever the number of appointments."""
+    first, _ = hours.day_bounds(first_day)
+    _, last = hours.day_bounds(first_day + dt.timedelta(days=days - 1))
+    rows = (
+        Appointment.objects.filter(location=location, start__gte=first, start__lt=last)
+        .select_related("counter", *(["ticket"] if with_tickets else []))
+        .prefetch_related("services")
+        .order_by("start", "counter__name", "pk")
+    )
+    if with_tickets:
+        rows = rows.exclude(status=Status.EXPIRED)
+    found = list(rows)
+    access_record(
+        actor=actor,
+        subject_type="appointment_list",
+        subject_ref=f"{location.slug} {first_day.isoformat()} +{days}d",
+        purpose=purpose,
+        categories=(DataCategory.NAME, DataCategory.CONTACT, DataCategory.APPOINTMENT),
+        location=location,
+        hits=len(found),
+    )
+    return found
+
+
+def appointment_for(
+    *, reference: str, actor: Actor, perm: Perm, purpose: AccessPurpose
+) -> Appointment:
+    """An appointment by its reference for a member of staff allowed `perm` at its location;
+    one they may not see answers exactly like one that does not exist. The read is logged."""
+    appointment = (
+        Appointment.objects.select_related("location", "counter")
+        .prefetch_related("services")
+        .filter(reference=reference.strip().upper()[:12])
+        .first()
+    )
+    if appointment is None or not has_perm(actor.user, perm, appointment.location):
+        raise NotFound(_("There is no appointment with this reference."), code="reference-unknown")
+    access_record(
+        actor=actor,
+        subject_type="appointment",
+        subject_ref=appointment.reference,
+        purpose=purpose,
+        categories=(
+            DataCategory.NAME,
+            DataCategory.CONTACT,
+            DataCategory.APPOINTMENT,
+            DataCategory.HISTORY,
+        ),
+        location=appointment.location,
+        case_reference=appointment.reference,
+    )
+    return appointment
+
+
+def appointments_find(
+    *, location: Location, text: str, actor: Actor, limit: int = 50
+) -> list[Appointment]:
+    """Appointments at `location` by reference, part of the name or the e-mail, for staff
+    finding a caller's booking; the search is logged with its criteria and hits."""
+    text = text.strip()
+    found = list(
+        Appointment.objects.filter(location=location)
+        .filter(
+            Q(reference__iexact=text.replace("-", "").replace(" ", ""))
+            | Q(name__icontains=text)
+            | Q(email_normalised__iexact=email_normalise(text))
+        )
+        .order_by("-start")[:limit]
+    )
+    access_record(
+        actor=actor,
+        subject_type="appointment_search",
+        subject_ref=location.slug,
+        purpose=AccessPurpose.FIND_FOR_CALLER,
+        categories=(DataCategory.NAME, DataCategory.CONTACT, DataCategory.APPOINTMENT),
+        location=location,
+        criteria={"text_length": len(text)},
+        hits=len(found),
+    )
+    return found
 
 
 NEAREST_DEFAULT = 5

@@ -1,5 +1,5 @@
 """Staff pages of the appointment book: day and week view, find, book for a caller, move,
-cancel. Every page that shows names writes an access-log row."""
+cancel. Every read of names goes through appointments.selectors, which logs it."""
 
 from __future__ import annotations
 
@@ -8,36 +8,39 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hamburg_service.accounts.permissions import Perm, has_perm
-from hamburg_service.accounts.services import access_log_record
-from hamburg_service.accounts.views import staff_required
-from hamburg_service.appointments import availability, services
+from hamburg_service.accounts.access import (
+    actor_of,
+    has_perm,
+    location_for,
+    require,
+    staff_required,
+)
+from hamburg_service.accounts.models import AccessPurpose
+from hamburg_service.accounts.permissions import AppointmentsPerm
+from hamburg_service.appointments import availability
 from hamburg_service.appointments.forms import PersonForm, ServiceChoiceField, bookable_services
 from hamburg_service.appointments.models import Appointment, Channel
-from hamburg_service.appointments.selectors import appointments_hit_by_closures
+from hamburg_service.appointments.selectors import (
+    appointment_for,
+    appointments_find,
+    appointments_hit_by_closures,
+    appointments_of_days,
+)
+from hamburg_service.appointments.services import booking, lifecycle
+from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location
-from hamburg_service.errors import AppError, InvalidInput
-from hamburg_service.web.forms import AccessibleErrorsMixin, parse_moment
-
-
-def _location(request: HttpRequest, slug: str, perm: Perm) -> Location:
-    location = Location.objects.filter(slug=slug).first()
-    if location is None:
-        raise Http404
-    if not has_perm(request.user, perm, location):
-        raise PermissionDenied
-    return location
+from hamburg_service.core.dates import bounded_date
+from hamburg_service.core.errors import AppError, InvalidInput
+from hamburg_service.core.forms import AccessibleErrorsMixin, parse_moment
+from hamburg_service.core.pages import attempt, page_status
 
 
 def _staff_times(
@@ -58,25 +61,19 @@ def _staff_times(
 
 
 @require_GET
-@staff_required(Perm.APPOINTMENTS_VIEW)
+@staff_required(AppointmentsPerm.VIEW)
 def book_view(request: HttpRequest, slug: str) -> HttpResponse:
     """Day (or, with ?days=7, week) view of a location's appointments."""
-    location = _location(request, slug, Perm.APPOINTMENTS_VIEW)
-    day = parse_date(request.GET.get("date", "") or "") or timezone.localdate()
+    location = location_for(request.user, slug, AppointmentsPerm.VIEW)
+    today = timezone.localdate()
+    day = bounded_date(request.GET.get("date")) or today
     days = 7 if request.GET.get("days") == "7" else 1
-    first, _last = hours.day_bounds(day)
-    _first, last = hours.day_bounds(day + dt.timedelta(days=days - 1))
-    appointments = list(
-        Appointment.objects.filter(location=location, start__gte=first, start__lt=last)
-        .select_related("counter")
-        .prefetch_related("services")
-        .order_by("start", "counter__name")
-    )
-    access_log_record(
-        actor=request.user,
-        what="appointment list",
-        scope=f"{location.slug} {day} +{days}d",
-        purpose="appointment book",
+    appointments = appointments_of_days(
+        location=location,
+        first_day=day,
+        days=days,
+        actor=actor_of(request),
+        purpose=AccessPurpose.APPOINTMENT_BOOK,
     )
     return render(
         request,
@@ -95,7 +92,7 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
                 }
                 for a in appointments
             ],
-            "can_manage": has_perm(request.user, Perm.APPOINTMENTS_MANAGE, location),
+            "can_manage": has_perm(request.user, AppointmentsPerm.MANAGE, location),
             "affected": [
                 {"a": a, "start": a.start.astimezone(hours.BERLIN)}
                 for a in appointments_hit_by_closures(location=location)
@@ -114,27 +111,14 @@ class FindForm(AccessibleErrorsMixin, forms.Form):
 
 
 @require_GET
-@staff_required(Perm.APPOINTMENTS_VIEW)
+@staff_required(AppointmentsPerm.VIEW)
 def find(request: HttpRequest, slug: str) -> HttpResponse:
-    location = _location(request, slug, Perm.APPOINTMENTS_VIEW)
+    location = location_for(request.user, slug, AppointmentsPerm.VIEW)
     form = FindForm(request.GET or None)
     found: list[Appointment] = []
     if form.is_bound and form.is_valid():
-        q = form.cleaned_data["q"].strip()
-        found = list(
-            Appointment.objects.filter(location=location)
-            .filter(
-                Q(reference__iexact=q.replace("-", "").replace(" ", ""))
-                | Q(name__icontains=q)
-                | Q(email_normalised__iexact=services.email_normalise(q))
-            )
-            .order_by("-start")[:50]
-        )
-        access_log_record(
-            actor=request.user,
-            what="appointment search",
-            scope=location.slug,
-            purpose="find appointment for a caller",
+        found = appointments_find(
+            location=location, text=form.cleaned_data["q"], actor=actor_of(request)
         )
     return render(
         request,
@@ -169,10 +153,10 @@ class StaffPersonForm(PersonForm):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(Perm.APPOINTMENTS_MANAGE)
+@staff_required(AppointmentsPerm.MANAGE)
 def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
     """Front desk and phone staff book for a caller, using the staff share of capacity."""
-    location = _location(request, slug, Perm.APPOINTMENTS_MANAGE)
+    location = location_for(request.user, slug, AppointmentsPerm.MANAGE)
     search = StaffSearchForm(request.GET or None, location=location)
     person = StaffPersonForm(request.POST or None)
     times: list[dict[str, Any]] = []
@@ -180,35 +164,36 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
     chosen = list(search.cleaned_data["services"]) if search.is_bound and search.is_valid() else []
     if chosen and request.method == "POST" and person.is_valid():
         start = parse_moment(person.cleaned_data["start"])
-        try:
+        data = person.cleaned_data
+
+        def book_it() -> booking.Booking:
             if start is None:
-                raise InvalidInput(_("Choose a time."))
-            booking = services.appointment_book(
-                location=location,
-                services=chosen,
-                start=start,
+                raise InvalidInput.field("start", _("Choose a time."))
+            return booking.appointment_book(
+                slot=booking.Slot.of(location, chosen, start),
                 channel=Channel.STAFF,
-                by=request.user,
-                person=services.PersonInput(
-                    name=person.cleaned_data["name"],
-                    email=person.cleaned_data["email"],
-                    phone=person.cleaned_data["phone"],
+                actor=actor_of(request),
+                person=PersonInput(
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
                     language=get_language() or "de",
                 ),
             )
-        except AppError as error:
-            problem = error
-        else:
+
+        booked, problem = attempt(book_it, form=person)
+        if booked is not None:
             messages.success(
                 request,
                 _("Booked: %(ref)s. The caller receives an e-mail with the details.")
-                % {"ref": booking.appointment.reference},
+                % {"ref": booked.appointment.reference},
             )
             return redirect("appointments:staff-book", slug=location.slug)
     if chosen:
         today = timezone.localdate()
         _first, last = availability.booking_window(chosen, today)
-        times = _staff_times(location, chosen, search.cleaned_data["after"] or today, last, 30)
+        after = max(today, min(search.cleaned_data["after"] or today, last))
+        times = _staff_times(location, chosen, after, last, 30)
     return render(
         request,
         "appointments/staff/book_for_caller.html",
@@ -220,7 +205,7 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
             "chosen": chosen,
             "problem": problem,
         },
-        status=problem.status if problem else (422 if person.errors else 200),
+        status=page_status(problem, person),
     )
 
 
@@ -234,55 +219,45 @@ class ReasonForm(AccessibleErrorsMixin, forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
-@staff_required(Perm.APPOINTMENTS_VIEW)
+@staff_required(AppointmentsPerm.VIEW)
 def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    appointment = (
-        Appointment.objects.select_related("location", "counter")
-        .prefetch_related("services", "events__actor")
-        .filter(reference=reference.upper())
-        .first()
+    actor = actor_of(request)
+    appointment = appointment_for(
+        reference=reference,
+        actor=actor,
+        perm=AppointmentsPerm.VIEW,
+        purpose=AccessPurpose.APPOINTMENT_DETAILS,
     )
-    if appointment is None:
-        raise Http404
-    if not has_perm(request.user, Perm.APPOINTMENTS_VIEW, appointment.location):
-        raise PermissionDenied
-    can_manage = has_perm(request.user, Perm.APPOINTMENTS_MANAGE, appointment.location)
+    can_manage = has_perm(request.user, AppointmentsPerm.MANAGE, appointment.location)
     form = ReasonForm(request.POST or None)
     problem: AppError | None = None
     if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
+        require(request.user, AppointmentsPerm.MANAGE, appointment.location)
         if form.is_valid():
-            try:
-                if request.POST.get("action") == "no_show":
-                    services.appointment_no_show(appointment=appointment, by=request.user)
-                    messages.success(request, _("Recorded: the person did not attend."))
-                elif request.POST.get("action") == "cancel":
-                    services.appointment_cancel(
-                        appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+            action = request.POST.get("action")
+            reason = form.cleaned_data["reason"]
+
+            def change() -> str:
+                if action == "no_show":
+                    lifecycle.appointment_no_show(appointment=appointment, actor=actor)
+                    return _("Recorded: the person did not attend.")
+                if action == "cancel":
+                    lifecycle.appointment_cancel(
+                        appointment=appointment, actor=actor, reason=reason
                     )
-                    messages.success(request, _("The appointment is cancelled."))
-                else:
-                    start = parse_moment(form.cleaned_data["start"] or "")
-                    if start is None:
-                        raise InvalidInput(_("Choose a new time."))
-                    services.appointment_move(
-                        appointment=appointment,
-                        start=start,
-                        by=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                    messages.success(request, _("The appointment has been moved."))
-            except AppError as error:
-                problem = error
-            else:
+                    return _("The appointment is cancelled.")
+                start = parse_moment(form.cleaned_data["start"] or "")
+                if start is None:
+                    raise InvalidInput.field("start", _("Choose a new time."))
+                lifecycle.appointment_move(
+                    appointment=appointment, start=start, actor=actor, reason=reason
+                )
+                return _("The appointment has been moved.")
+
+            done, problem = attempt(change, form=form)
+            if done is not None:
+                messages.success(request, done)
                 return redirect("appointments:staff-detail", reference=appointment.reference)
-    access_log_record(
-        actor=request.user,
-        what="appointment",
-        scope=appointment.reference,
-        purpose="appointment details",
-    )
     chosen = list(appointment.services.order_by("appointmentservice__position"))
     times = []
     if can_manage and appointment.is_active:
@@ -296,11 +271,11 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "services": chosen,
             "start": appointment.start.astimezone(hours.BERLIN),
             "end": appointment.end.astimezone(hours.BERLIN),
-            "events": appointment.events.all(),
+            "events": appointment.events.select_related("actor_user"),
             "form": form,
             "times": times,
             "can_manage": can_manage,
             "problem": problem,
         },
-        status=problem.status if problem else (422 if form.errors else 200),
+        status=page_status(problem, form),
     )

@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hamburg_service.appointments import availability, notifications, services, waitlist
+from hamburg_service.appointments import availability
 from hamburg_service.appointments.forms import (
     TIMES_OF_DAY,
     PersonForm,
@@ -26,17 +26,27 @@ from hamburg_service.appointments.forms import (
     WaitlistForm,
     bookable_services,
 )
+from hamburg_service.appointments.ics import ics_for
 from hamburg_service.appointments.models import Appointment
-from hamburg_service.appointments.selectors import NEAREST_DEFAULT, locations_near
+from hamburg_service.appointments.selectors import (
+    NEAREST_DEFAULT,
+    appointment_by_token,
+    locations_near,
+    waitlist_entry_by_token,
+)
+from hamburg_service.appointments.services import booking, lifecycle, waitlist
+from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import locations_offering
-from hamburg_service.errors import AppError, Conflict, InvalidInput, TooMany
-from hamburg_service.web.captcha import captcha_verify
-from hamburg_service.web.forms import errors_to_form, parse_moment
-from hamburg_service.web.qr import qr_svg
-from hamburg_service.web.ratelimit import rate_limit
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.captcha import captcha_verify
+from hamburg_service.core.errors import AppError, Conflict, InvalidInput
+from hamburg_service.core.forms import parse_moment
+from hamburg_service.core.pages import attempt, page_status, with_retry_after
+from hamburg_service.core.qr import qr_svg
+from hamburg_service.core.ratelimit import rate_limit
 
 MAX_SHOWN = 30
 
@@ -71,10 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
     near = None
     distances: dict[int, float] = {}
     if form.is_bound and form.is_valid():
-        try:
-            rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
-        except TooMany as error:
-            return _too_many(request, error)
+        rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
         searched = True
         chosen = list(form.cleaned_data["services"])
         place = form.cleaned_data["location"]
@@ -144,33 +151,25 @@ def book(request: HttpRequest) -> HttpResponse:
     problem: AppError | None = None
     alternatives: list[dict[str, Any]] = []
     if request.method == "POST" and form.is_valid():
-        try:
+        person = PersonInput(
+            name=form.cleaned_data["name"],
+            email=form.cleaned_data["email"],
+            phone=form.cleaned_data["phone"],
+            language=get_language() or "de",
+        )
+
+        def book_it() -> booking.Booking:
             rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
             captcha_verify(request.POST.get("captcha", ""))
-            booking = services.appointment_book(
-                location=location,
-                services=chosen,
-                start=start,
-                person=services.PersonInput(
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    phone=form.cleaned_data["phone"],
-                    language=get_language() or "de",
-                ),
+            return booking.appointment_book(
+                slot=booking.Slot.of(location, chosen, start),
+                person=person,
+                actor=Actor.resident(person.email),
             )
-        except InvalidInput as error:
-            errors_to_form(form, error)
-            problem = error
-        except AppError as error:
-            problem = error
-            if isinstance(error, Conflict):
-                for item in error.extra.get("next_free_times", []):
-                    moment = dt.datetime.fromisoformat(item["start"]).astimezone(hours.BERLIN)
-                    alternatives.append(
-                        {"start": moment, "url": _book_url(location, chosen, moment)}
-                    )
-        else:
-            if booking.confirm_token:
+
+        booked, problem = attempt(book_it, form=form)
+        if booked is not None:
+            if booked.confirm_token:
                 messages.success(
                     request,
                     _(
@@ -181,10 +180,11 @@ def book(request: HttpRequest) -> HttpResponse:
                 )
             else:
                 messages.success(request, _("Your appointment is booked."))
-            return redirect("appointments:manage", token=booking.manage_token)
-    status = 200
-    if request.method == "POST":
-        status = problem.status if problem is not None else 422
+            return redirect("appointments:manage", token=booked.manage_token)
+        if isinstance(problem, Conflict):
+            for item in problem.extra.get("next_free_times", []):
+                moment = dt.datetime.fromisoformat(item["start"]).astimezone(hours.BERLIN)
+                alternatives.append({"start": moment, "url": _book_url(location, chosen, moment)})
     response = render(
         request,
         "appointments/book.html",
@@ -201,36 +201,16 @@ def book(request: HttpRequest) -> HttpResponse:
             "alternatives": alternatives,
             "captcha_enabled": settings.CAPTCHA_ENABLED,
         },
-        status=status,
+        status=page_status(problem, form),
     )
-    if isinstance(problem, TooMany):
-        response["Retry-After"] = str(problem.retry_after or 60)
-    return response
-
-
-def _too_many(request: HttpRequest, error: TooMany) -> HttpResponse:
-    response = render(request, "appointments/problem.html", {"problem": error}, status=429)
-    response["Retry-After"] = str(error.retry_after or 60)
-    return response
-
-
-def _appointment(token: str) -> Appointment:
-    try:
-        return services.appointment_by_token(token=token)
-    except AppError as error:
-        raise Http404(error.detail) from error
+    return with_retry_after(response, problem)
 
 
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """A button, not a GET side effect: mail scanners open links, they do not press buttons."""
     if request.method == "POST":
-        try:
-            appointment = services.appointment_confirm(token=token)
-        except AppError as error:
-            return render(
-                request, "appointments/problem.html", {"problem": error}, status=error.status
-            )
+        appointment = lifecycle.appointment_confirm(token=token, actor=Actor.resident())
         messages.success(request, _("Thank you, your appointment is confirmed."))
         return render(request, "appointments/confirmed.html", {"appointment": appointment})
     return render(request, "appointments/confirm.html", {"token": token})
@@ -238,7 +218,8 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment(token)
+    appointment = appointment_by_token(token=token)
+    resident = Actor.resident(appointment.email)
     action = request.POST.get("action") if request.method == "POST" else None
     if action == "cancel":  # ask first: cancelling cannot be undone
         return render(
@@ -247,18 +228,22 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             {"appointment": appointment, "token": token},
         )
     if action == "cancel-confirmed":
-        try:
-            services.appointment_cancel(appointment=appointment, reason=_("cancelled online"))
-        except AppError as error:
-            messages.error(request, error.detail)
+        _cancelled, problem = attempt(
+            lambda: lifecycle.appointment_cancel(
+                appointment=appointment, actor=resident, reason=_("cancelled online")
+            )
+        )
+        if problem is not None:
+            messages.error(request, problem.detail)
         else:
             messages.success(
                 request, _("Your appointment is cancelled. The time is free for others again.")
             )
         return redirect("appointments:manage", token=token)
-    if request.GET.get("keep") and appointment.is_active:
-        services.appointment_keep(appointment=appointment)
+    if action == "keep":
+        lifecycle.appointment_keep(appointment=appointment, actor=resident)
         messages.success(request, _("Thank you. Your appointment stays booked."))
+        return redirect("appointments:manage", token=token)
     chosen = list(appointment.services.order_by("appointmentservice__position"))
     return render(
         request,
@@ -271,26 +256,31 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "qr": qr_svg(appointment.reference),
             "token": token,
             "past": appointment.end <= timezone.now(),
+            # The reminder's "I still need it" link asks here; only the button records it.
+            "ask_keep": bool(request.GET.get("keep")),
         },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def move(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment(token)
+    appointment = appointment_by_token(token=token)
     if not appointment.is_active:
         return redirect("appointments:manage", token=token)
     chosen = list(appointment.services.order_by("appointmentservice__position"))
     problem: AppError | None = None
     if request.method == "POST":
         start = parse_moment(request.POST.get("start", "") or "")
-        try:
+
+        def move_it() -> Appointment:
             if start is None:
-                raise InvalidInput(_("Choose a new time."))
-            services.appointment_move(appointment=appointment, start=start)
-        except AppError as error:
-            problem = error
-        else:
+                raise InvalidInput.field("start", _("Choose a new time."))
+            return lifecycle.appointment_move(
+                appointment=appointment, start=start, actor=Actor.resident(appointment.email)
+            )
+
+        moved, problem = attempt(move_it)
+        if moved is not None:
             messages.success(request, _("Your appointment has been moved."))
             return redirect("appointments:manage", token=token)
     today = timezone.localdate()
@@ -312,14 +302,14 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
             "problem": problem,
             "token": token,
         },
-        status=problem.status if problem else 200,
+        status=page_status(problem),
     )
 
 
 @require_GET
 def calendar(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment(token)
-    response = HttpResponse(notifications.ics_for(appointment), content_type="text/calendar")
+    appointment = appointment_by_token(token=token)
+    response = HttpResponse(ics_for(appointment), content_type="text/calendar")
     response["Content-Disposition"] = f'attachment; filename="termin-{appointment.reference}.ics"'
     return response
 
@@ -334,46 +324,39 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
     form = WaitlistForm(request.POST or None, initial=initial)
     problem: AppError | None = None
     if request.method == "POST" and form.is_valid():
-        try:
+        data = form.cleaned_data
+
+        def join() -> object:
             rate_limit(request, group="booking", rate=settings.RATE_LIMIT_BOOKING)
             captcha_verify(request.POST.get("captcha", ""))
-            waitlist.waitlist_join(
-                services_=list(form.cleaned_data["services"]),
-                locations=list(form.cleaned_data["locations"]),
-                date_from=form.cleaned_data["date_from"],
-                date_to=form.cleaned_data["date_to"],
-                person=services.PersonInput(
-                    name=form.cleaned_data["name"],
-                    email=form.cleaned_data["email"],
-                    language=get_language() or "de",
+            return waitlist.waitlist_join(
+                services=list(data["services"]),
+                locations=list(data["locations"]),
+                date_from=data["date_from"],
+                date_to=data["date_to"],
+                person=PersonInput(
+                    name=data["name"], email=data["email"], language=get_language() or "de"
                 ),
+                actor=Actor.resident(data["email"]),
             )
-        except InvalidInput as error:
-            errors_to_form(form, error)
-            problem = error
-        except AppError as error:
-            problem = error
-        else:
-            return render(
-                request, "appointments/waitlist_joined.html", {"email": form.cleaned_data["email"]}
-            )
-    status = 200 if request.method == "GET" else (problem.status if problem else 422)
-    return render(
+
+        joined, problem = attempt(join, form=form)
+        if joined is not None:
+            return render(request, "appointments/waitlist_joined.html", {"email": data["email"]})
+    response = render(
         request,
         "appointments/waitlist.html",
         {"form": form, "problem": problem, "captcha_enabled": settings.CAPTCHA_ENABLED},
-        status=status,
+        status=page_status(problem, form),
     )
+    return with_retry_after(response, problem)
 
 
 @require_http_methods(["GET", "POST"])
 def waitlist_leave(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        entry = waitlist.waitlist_entry_by_token(token=token)
-    except AppError as error:
-        raise Http404(error.detail) from error
+    entry = waitlist_entry_by_token(token=token)
     if request.method == "POST":
-        waitlist.waitlist_leave(entry=entry)
+        waitlist.waitlist_leave(entry=entry, actor=Actor.resident(entry.email))
         messages.success(request, _("You have left the waitlist."))
         return redirect("appointments:waitlist-leave", token=token)
     return render(request, "appointments/waitlist_leave.html", {"entry": entry})

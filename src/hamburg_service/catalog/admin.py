@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from hamburg_service.catalog import validation
 from hamburg_service.catalog.models import (
     CatalogEvent,
+    CatalogEventKind,
     Closure,
     Counter,
     District,
@@ -22,23 +23,28 @@ from hamburg_service.catalog.models import (
     Service,
     WeeklySchedule,
 )
-from hamburg_service.catalog.services import catalog_event_record
+from hamburg_service.catalog.services import catalog_change_record
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.admin import ReadOnlyAdmin
 
 
 class EventRecordingAdmin(admin.ModelAdmin):
     """Admin changes land on the same catalogue timeline as API changes."""
 
+    def _record(self, request: HttpRequest, obj: Any, kind: CatalogEventKind) -> None:
+        catalog_change_record(obj=obj, kind=kind, actor=Actor.staff(request.user))
+
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        catalog_event_record(actor=request.user, action="created", obj=obj, summary=str(obj))
+        self._record(request, obj, CatalogEventKind.CREATED)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        catalog_event_record(actor=request.user, action="changed", obj=obj, summary=str(obj))
+        self._record(request, obj, CatalogEventKind.CHANGED)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         for obj in queryset:
-            catalog_event_record(actor=request.user, action="deleted", obj=obj, summary=str(obj))
+            self._record(request, obj, CatalogEventKind.DELETED)
         return super().log_deletions(request, queryset)
 
 
@@ -262,20 +268,7 @@ class ClosureAdmin(EventRecordingAdmin):
     filter_horizontal = ("counters",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records to look at, never to edit (event logs, the appointment book)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(CatalogEvent)
 class CatalogEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "action", "object_type", "object_id", "summary")
-    list_filter = ("action", "object_type")
+    list_display = ("at", "actor_user", "actor_kind", "kind", "object_type", "object_id", "data")
+    list_filter = ("kind", "object_type")

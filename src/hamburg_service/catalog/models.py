@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -15,6 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.catalog.i18n import Translated
+from hamburg_service.core.events import Event
 
 
 class Agency(models.TextChoices):
@@ -378,29 +378,38 @@ class Closure(Translated, models.Model):
         return self.t("reason")
 
 
-class CatalogEvent(models.Model):
-    """Who changed what in the catalogue, and when (written by catalog.services)."""
+class CatalogEventKind(models.TextChoices):
+    CREATED = "created", _("created")
+    CHANGED = "changed", _("changed")
+    DELETED = "deleted", _("deleted")
+    SCHEDULE_CREATED = "schedule_created", _("timetable added")
+    SCHEDULE_DELETED = "schedule_deleted", _("timetable removed")
+    CLOSURE_CREATED = "closure_created", _("closure added")
+    CLOSURE_DELETED = "closure_deleted", _("closure removed")
+    COUNTER_SKILLS_SET = "counter_skills_set", _("counter skills set")
+    SERVICE_LOCATIONS_SET = "service_locations_set", _("locations of a service set")
 
-    at = models.DateTimeField(_("at"), auto_now_add=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        verbose_name=_("actor"),
-    )
-    action = models.CharField(_("action"), max_length=50)
+
+class CatalogEvent(Event):
+    """Who changed what in the catalogue, and when (catalog.services and the admin)."""
+
+    subject_models = (District, Location, Service, WeeklySchedule, Counter, Closure)
+    kind = models.CharField(_("what"), max_length=30, choices=CatalogEventKind.choices)
     object_type = models.CharField(_("object type"), max_length=50)
     object_id = models.PositiveBigIntegerField(_("object id"))
-    summary = models.CharField(_("summary"), max_length=300, blank=True)
 
     class Meta:
-        ordering = ["-at"]
+        ordering = ["-at", "-pk"]
         verbose_name = _("catalogue event")
         verbose_name_plural = _("catalogue events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} #{self.object_id}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.object_type} #{self.object_id}"
+
+    @classmethod
+    def subject_columns(cls, subject: models.Model) -> dict[str, object]:
+        return {"object_type": subject._meta.model_name, "object_id": subject.pk}
 
 
 class CatalogRevision(models.Model):

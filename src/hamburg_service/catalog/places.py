@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from hamburg_service.errors import InvalidInput
+from hamburg_service.core.errors import InvalidInput
 
 POSTCODES_CSV = Path(__file__).resolve().parent / "data" / "hamburg_postcodes.csv"
 ATTRIBUTION = "Postcode data © GeoNames (geonames.org), CC BY 4.0"

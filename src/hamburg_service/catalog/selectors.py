@@ -7,9 +7,11 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.hours import Span
@@ -25,6 +27,7 @@ from hamburg_service.catalog.models import (
     WeeklySchedule,
 )
 from hamburg_service.catalog.revision import Revision, cached, revision_current
+from hamburg_service.core.errors import InvalidInput, NotFound
 
 # --- services and locations -------------------------------------------------------------------
 
@@ -80,10 +83,6 @@ def services_search(*, query: str = "", agency: str = "") -> list[Service]:
 def services_by_slugs(slugs: Sequence[str], *, field: str = "services") -> list[Service]:
     """Active services in the order named; InvalidInput naming `field` for a repeated or
     unknown slug."""
-    from django.utils.translation import gettext as _
-
-    from hamburg_service.errors import InvalidInput
-
     if len(set(slugs)) != len(slugs):
         message = _("A service is listed twice.")
         raise InvalidInput(message, errors=[{"field": field, "message": message}])
@@ -154,13 +153,29 @@ def locations_offering(services: Sequence[Service]) -> list[Location]:
 
 
 def service_get(*, slug: str) -> Service:
-    return Service.objects.prefetch_related(
-        Prefetch(
-            "locations",
-            queryset=Location.objects.filter(is_active=True).select_related("district"),
-        ),
-        "combinable_with",
-    ).get(slug=slug, is_active=True)
+    """The active service with its locations and combinations; NotFound otherwise."""
+    service = (
+        Service.objects.prefetch_related(
+            Prefetch(
+                "locations",
+                queryset=Location.objects.filter(is_active=True).select_related("district"),
+            ),
+            "combinable_with",
+        )
+        .filter(slug=slug, is_active=True)
+        .first()
+    )
+    if service is None:
+        raise NotFound(_("There is no such service."), code="service-unknown")
+    return service
+
+
+def service_active(*, slug: str) -> Service:
+    """The active service with this slug (shared, read-only); NotFound otherwise."""
+    service = _active_services(revision_current()).get(slug)
+    if service is None:
+        raise NotFound(_("There is no such service."), code="service-unknown")
+    return service
 
 
 def locations_list(
@@ -177,13 +192,16 @@ def locations_list(
 
 
 def location_get(*, slug: str) -> Location:
-    return (
+    """The active location with its district and active services; NotFound otherwise."""
+    location = (
         Location.objects.select_related("district")
-        .prefetch_related(
-            Prefetch("services", queryset=Service.objects.filter(is_active=True)),
-        )
-        .get(slug=slug, is_active=True)
+        .prefetch_related(Prefetch("services", queryset=Service.objects.filter(is_active=True)))
+        .filter(slug=slug, is_active=True)
+        .first()
     )
+    if location is None:
+        raise NotFound(_("There is no such location."), code="location-unknown")
+    return location
 
 
 def districts_with_locations() -> list[tuple[District, list[Location]]]:
@@ -492,3 +510,68 @@ def closures_all_upcoming(*, location: Location, today: dt.date) -> list[Closure
         .prefetch_related("counters")
         .order_by("start_date")
     )
+
+
+# --- lookups for staff writes -----------------------------------------------------------------
+
+
+def _found(obj: Any, message: str) -> Any:
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+def schedule_by_id(*, schedule_id: int) -> WeeklySchedule:
+    return _found(
+        WeeklySchedule.objects.select_related("location").filter(pk=schedule_id).first(),
+        _("There is no such timetable."),
+    )
+
+
+def closure_by_id(*, closure_id: int) -> Closure:
+    return _found(
+        Closure.objects.select_related("location").filter(pk=closure_id).first(),
+        _("There is no such closure."),
+    )
+
+
+def counter_by_id(*, counter_id: int) -> Counter:
+    return _found(
+        Counter.objects.select_related("location").filter(pk=counter_id).first(),
+        _("There is no such counter."),
+    )
+
+
+def service_by_slug(*, slug: str) -> Service:
+    """Any service, active or not (for administrators)."""
+    return _found(Service.objects.filter(slug=slug).first(), _("There is no such service."))
+
+
+def counters_named(*, location: Location, names: Sequence[str], field: str) -> list[Counter]:
+    """The counters of `location` with these names; InvalidInput naming `field` otherwise."""
+    found = list(Counter.objects.filter(location=location, name__in=names))
+    unknown = sorted(set(names) - {c.name for c in found})
+    if unknown:
+        message = _("%(location)s has no counters named: %(names)s.") % {
+            "location": location.name,
+            "names": ", ".join(unknown),
+        }
+        raise InvalidInput.field(field, message)
+    return found
+
+
+def _by_slugs(model: Any, slugs: Sequence[str], field: str) -> list[Any]:
+    found = list(model.objects.filter(slug__in=slugs))
+    unknown = sorted(set(slugs) - {o.slug for o in found})
+    if unknown:
+        raise InvalidInput.field(field, _("Unknown: %(names)s.") % {"names": ", ".join(unknown)})
+    return found
+
+
+def services_named(*, slugs: Sequence[str], field: str) -> list[Service]:
+    """Services, active or not, by slug; InvalidInput naming `field` for unknown ones."""
+    return _by_slugs(Service, slugs, field)
+
+
+def locations_named(*, slugs: Sequence[str], field: str) -> list[Location]:
+    return _by_slugs(Location, slugs, field)

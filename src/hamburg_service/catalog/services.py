@@ -1,16 +1,17 @@
-"""Every write to the catalogue outside the admin: validated, in one transaction, recorded."""
+"""Every write to the catalogue outside the admin: validated, in one transaction, recorded as
+a catalogue event with its actor and time."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
+from django.utils import timezone
 
 from hamburg_service.catalog import validation
 from hamburg_service.catalog.models import (
-    CatalogEvent,
+    CatalogEventKind,
     Closure,
     Counter,
     Location,
@@ -19,15 +20,25 @@ from hamburg_service.catalog.models import (
     WeeklySchedule,
 )
 from hamburg_service.catalog.validation import RuleInput
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.events import event_record
 
 
-def catalog_event_record(*, actor: Any, action: str, obj: Any, summary: str = "") -> CatalogEvent:
-    return CatalogEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        action=action,
-        object_type=obj._meta.model_name,
-        object_id=obj.pk,
-        summary=summary[:300],
+def catalog_change_record(
+    *,
+    obj: models.Model,
+    kind: CatalogEventKind,
+    actor: Actor,
+    summary: str = "",
+    now: dt.datetime | None = None,
+) -> None:
+    """A catalogue event for `obj` (also used by the admin for its own changes)."""
+    event_record(
+        obj,
+        kind=kind,
+        actor=actor,
+        at=now or timezone.now(),
+        data={"summary": (summary or str(obj))[:300]},
     )
 
 
@@ -39,7 +50,8 @@ def schedule_create(
     valid_until: dt.date | None,
     rules: Sequence[RuleInput],
     label: str = "",
-    by: Any,
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> WeeklySchedule:
     """Add a weekly timetable (Öffnungszeiten) that takes over from `valid_from`."""
     validation.check_rules(rules)
@@ -58,16 +70,18 @@ def schedule_create(
             ScheduleRule(schedule=schedule, weekday=r.weekday, opens=r.opens, closes=r.closes)
             for r in rules
         )
-        catalog_event_record(
-            actor=by, action="schedule_created", obj=schedule, summary=str(schedule)
+        catalog_change_record(
+            obj=schedule, kind=CatalogEventKind.SCHEDULE_CREATED, actor=actor, now=now
         )
     return schedule
 
 
-def schedule_delete(*, schedule: WeeklySchedule, by: Any) -> None:
+def schedule_delete(
+    *, schedule: WeeklySchedule, actor: Actor, now: dt.datetime | None = None
+) -> None:
     with transaction.atomic():
-        catalog_event_record(
-            actor=by, action="schedule_deleted", obj=schedule, summary=str(schedule)
+        catalog_change_record(
+            obj=schedule, kind=CatalogEventKind.SCHEDULE_DELETED, actor=actor, now=now
         )
         schedule.delete()
 
@@ -82,7 +96,8 @@ def closure_create(
     counters: Sequence[Counter] = (),
     reason_de: str = "",
     reason_en: str = "",
-    by: Any,
+    actor: Actor,
+    now: dt.datetime | None = None,
 ) -> Closure:
     """Close a location, or some of its counters, for a day, a range of days or some hours."""
     validation.check_closure(
@@ -104,40 +119,54 @@ def closure_create(
             reason_en=reason_en,
         )
         closure.counters.set(counters)
-        catalog_event_record(actor=by, action="closure_created", obj=closure, summary=str(closure))
+        catalog_change_record(
+            obj=closure, kind=CatalogEventKind.CLOSURE_CREATED, actor=actor, now=now
+        )
     return closure
 
 
-def closure_delete(*, closure: Closure, by: Any) -> None:
+def closure_delete(*, closure: Closure, actor: Actor, now: dt.datetime | None = None) -> None:
     with transaction.atomic():
-        catalog_event_record(actor=by, action="closure_deleted", obj=closure, summary=str(closure))
+        catalog_change_record(
+            obj=closure, kind=CatalogEventKind.CLOSURE_DELETED, actor=actor, now=now
+        )
         closure.delete()
 
 
-def counter_skills_set(*, counter: Counter, services: Sequence[Service], by: Any) -> Counter:
+def counter_skills_set(
+    *, counter: Counter, services: Sequence[Service], actor: Actor, now: dt.datetime | None = None
+) -> Counter:
     """Set the services a counter can serve (only services its location offers)."""
     with transaction.atomic():
         validation.check_counter_services(location=counter.location, services=services)
         counter.services.set(services)
-        catalog_event_record(
-            actor=by,
-            action="counter_skills_set",
+        catalog_change_record(
             obj=counter,
+            kind=CatalogEventKind.COUNTER_SKILLS_SET,
+            actor=actor,
             summary=", ".join(sorted(s.slug for s in services)),
+            now=now,
         )
     return counter
 
 
-def service_locations_set(*, service: Service, locations: Sequence[Location], by: Any) -> Service:
+def service_locations_set(
+    *,
+    service: Service,
+    locations: Sequence[Location],
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Service:
     """Set where a service is offered (only at locations whose kind serves its agency)."""
     validation.check_service_locations(service_agency=service.agency, locations=locations)
     with transaction.atomic():
         validation.check_offer_removal(service=service, locations=locations)
         service.locations.set(locations)
-        catalog_event_record(
-            actor=by,
-            action="service_locations_set",
+        catalog_change_record(
             obj=service,
+            kind=CatalogEventKind.SERVICE_LOCATIONS_SET,
+            actor=actor,
             summary=", ".join(sorted(loc.slug for loc in locations)),
+            now=now,
         )
     return service

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
@@ -162,3 +163,14 @@ def check_closure(
         }
     if errors:
         raise ValidationError(errors)
+
+
+def check_day_range(start: dt.date, end: dt.date) -> None:
+    """A range of days asked for at once: ordered, and at most OPENING_HOURS_MAX_DAYS long."""
+    if end < start:
+        raise ValidationError({"end": _("The end date lies before the start date.")})
+    limit = settings.OPENING_HOURS_MAX_DAYS
+    if (end - start).days + 1 > limit:
+        raise ValidationError(
+            {"end": _("Ask for at most %(days)d days at once.") % {"days": limit}}
+        )

@@ -1,36 +1,40 @@
-"""On-site visits API: the call display's feed, the queue for staff, kiosk tickets, check-in."""
+"""On-site visits API: the call display's feed, the queue for staff, and the ticket machine's
+tickets and check-ins (which need the device key of one of the location's ticket machines)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from ninja.security import django_auth
+from ninja.security import APIKeyHeader, django_auth
 
-from hamburg_service.accounts.permissions import Perm, has_perm
-from hamburg_service.api_schemas import answers
-from hamburg_service.catalog.models import Location
+from hamburg_service.accounts.access import location_for
+from hamburg_service.accounts.permissions import VisitsPerm
 from hamburg_service.catalog.selectors import services_by_slugs
-from hamburg_service.errors import Forbidden, NotFound
-from hamburg_service.visits import selectors, services
-from hamburg_service.visits.models import Ticket, TicketService, TicketStatus
-from hamburg_service.visits.views import CALLS_SHOWN, calls_version
-from hamburg_service.web.ratelimit import rate_limit
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.ratelimit import rate_limit
+from hamburg_service.visits import selectors
+from hamburg_service.visits.models import Ticket
+from hamburg_service.visits.services import kiosks, tickets
 
 router = Router(tags=["visits"])
+KIOSK = Actor.resident()
 
 
-def _location(slug: str) -> Location:
-    location = Location.objects.filter(slug=slug, is_active=True).first()
-    if location is None:
-        raise NotFound(_("Unknown location: %(names)s.") % {"names": slug})
-    return location
+class KioskKey(APIKeyHeader):
+    """The key of one of the location's ticket machines (Staff area → Ticket machines)."""
+
+    param_name = "X-Kiosk-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> str | None:
+        return key or None  # checked against the location's devices in the operation
 
 
 class CallOut(Schema):
@@ -51,10 +55,10 @@ class CallsOut(Schema):
     summary="The call display: latest called numbers and their counters",
     url_name="visits-calls",
 )
-def calls(request: HttpRequest, slug: str) -> dict:
-    location = _location(slug)
-    rows = selectors.recent_calls(location=location, limit=CALLS_SHOWN)
-    return {"calls": rows, "version": calls_version(rows)}
+def calls(request: HttpRequest, slug: str) -> Any:
+    location = selectors.public_location(slug)
+    rows = selectors.recent_calls(location=location)
+    return {"calls": rows, "version": selectors.calls_version(rows)}
 
 
 class QueueOut(Schema):
@@ -73,33 +77,20 @@ class QueueOut(Schema):
     auth=django_auth,
     summary="Waiting tickets of a location in the order they will be called (staff)",
 )
-def queue(request: HttpRequest, slug: str) -> list[dict]:
-    location = _location(slug)
-    if not has_perm(request.user, Perm.APPOINTMENTS_MANAGE, location):
-        raise Forbidden(_("Your role does not allow this here."))
-    now = timezone.now()
-    waiting = Ticket.objects.filter(
-        location=location, day=timezone.localdate(now), status=TicketStatus.WAITING
-    )
-    ordered = list(selectors.queue_order(waiting, now))
-    slugs: dict[int, list[str]] = {}
-    for ticket_id, slug_ in (
-        TicketService.objects.filter(ticket__in=ordered)
-        .order_by("position")
-        .values_list("ticket_id", "service__slug")
-    ):
-        slugs.setdefault(ticket_id, []).append(slug_)
+def queue(request: HttpRequest, slug: str) -> Any:
+    location = location_for(request.user, slug, VisitsPerm.DESK, active_only=True)
+    snapshot = selectors.QueueSnapshot.of(location, now=timezone.now())
     return [
         {
             "number": t.number,
-            "services": slugs.get(t.pk, []),
+            "services": [s.slug for s in snapshot.services.get(t.pk, [])],
             "priority": t.priority,
             "appointment": t.appointment_id is not None,
             "arrived_at": t.arrived_at,
             "due_at": t.due_at,
             "estimate_minutes": t.estimate_minutes,
         }
-        for t in ordered
+        for t in snapshot.ordered()
     ]
 
 
@@ -114,24 +105,40 @@ class TicketOut(Schema):
     estimate_minutes: int | None
 
 
+def _from_kiosk(request: HttpRequest, slug: str) -> Any:
+    location = selectors.public_location(slug)
+    kiosks.kiosk_device_check(location=location, key=str(getattr(request, "auth", "") or ""))
+    rate_limit(request, group="visits", rate=settings.RATE_LIMIT_SEARCH)
+    rate_limit(
+        request,
+        group="kiosk-location",
+        rate=settings.RATE_LIMIT_KIOSK_LOCATION,
+        key=f"location:{location.pk}",
+    )
+    return location
+
+
+def _ticket_out(drawn: tuple[Ticket, str]) -> dict[str, Any]:
+    ticket, token = drawn
+    return {"number": ticket.number, "token": token, "estimate_minutes": ticket.estimate_minutes}
+
+
 @router.post(
     "/visits/{slug}/tickets",
-    response=answers({201: TicketOut}, 404, 409, 422, 429),
-    summary="Draw a ticket (Wartenummer) for services without an appointment",
+    response=answers({201: TicketOut}, 401, 403, 404, 409, 422, 429),
+    auth=KioskKey(),
+    summary="Draw a ticket (Wartenummer) for services without an appointment (ticket machines)",
 )
-def ticket_create(request: HttpRequest, slug: str, payload: TicketIn) -> Status[dict]:
-    rate_limit(request, group="visits", rate=settings.RATE_LIMIT_SEARCH)
-    location = _location(slug)
-    ticket, token = services.ticket_issue(
+def ticket_create(request: HttpRequest, slug: str, payload: TicketIn) -> Status[Any]:
+    location = _from_kiosk(request, slug)
+    drawn = tickets.ticket_issue(
         location=location,
         services=services_by_slugs(payload.services),
         needs_priority=payload.needs_priority,
         language=get_language() or "de",
+        actor=KIOSK,
     )
-    return Status(
-        201,
-        {"number": ticket.number, "token": token, "estimate_minutes": ticket.estimate_minutes},
-    )
+    return Status(201, _ticket_out(drawn))
 
 
 class CheckInIn(Schema):
@@ -140,14 +147,13 @@ class CheckInIn(Schema):
 
 @router.post(
     "/visits/{slug}/check-in",
-    response=answers({201: TicketOut}, 404, 409, 422, 429),
-    summary="Check in a booked appointment (reference or the QR code's text)",
+    response=answers({201: TicketOut}, 401, 403, 404, 409, 422, 429),
+    auth=KioskKey(),
+    summary="Check in a booked appointment (reference or the QR code's text; ticket machines)",
 )
-def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[dict]:
-    rate_limit(request, group="visits", rate=settings.RATE_LIMIT_SEARCH)
-    location = _location(slug)
-    ticket, token = services.appointment_check_in(location=location, reference=payload.reference)
-    return Status(
-        201,
-        {"number": ticket.number, "token": token, "estimate_minutes": ticket.estimate_minutes},
+def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[Any]:
+    location = _from_kiosk(request, slug)
+    drawn = tickets.appointment_check_in(
+        location=location, reference=payload.reference, actor=KIOSK
     )
+    return Status(201, _ticket_out(drawn))

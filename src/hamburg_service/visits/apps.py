@@ -6,3 +6,7 @@ class VisitsConfig(AppConfig):
     name = "hamburg_service.visits"
     label = "visits"
     verbose_name = _("On-site visits")
+
+    def ready(self) -> None:
+        # Every process that sends the outbox must know how these e-mails are written.
+        from hamburg_service.visits import mails  # noqa: F401

@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.catalog.models import Access, Counter, Location, Service
+from hamburg_service.core.forms import AccessibleErrorsMixin
 from hamburg_service.visits.models import Outcome
-from hamburg_service.web.forms import AccessibleErrorsMixin
 
 
 def offered_services(location: Location) -> QuerySet[Service]:
@@ -195,3 +195,24 @@ class FinishForm(AccessibleErrorsMixin, forms.Form):
         if data.get("outcome") not in (None, Outcome.SERVED) and not data.get("note", "").strip():
             self.add_error("note", _("Please give a reason."))
         return data
+
+
+class KioskSetupForm(AccessibleErrorsMixin, forms.Form):
+    key = forms.CharField(
+        label=_("Key of the ticket machine"),
+        max_length=100,
+        help_text=_(
+            "The location lead creates it under Staff area → Ticket machines; it is shown once."
+        ),
+        error_messages={"required": _("Enter the key.")},
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class KioskDeviceForm(AccessibleErrorsMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name of the new ticket machine"),
+        max_length=60,
+        help_text=_("Where it stands, for example “Entrance, left”."),
+        error_messages={"required": _("Give the ticket machine a name.")},
+    )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.catalog.models import Counter, Location, Service
+from hamburg_service.core.events import Event
 
 
 class TicketStatus(models.TextChoices):
@@ -53,7 +54,12 @@ class Ticket(models.Model):
     # checked-in appointment (or arrival when it came too late).
     due_at = models.DateTimeField(_("due"))
     estimate_minutes = models.PositiveIntegerField(_("waiting estimate at issue"), null=True)
+    # The latest call, shown on the display (a recall, resume or transfer moves it).
     called_at = models.DateTimeField(_("called"), null=True, blank=True)
+    # Facts for the figures, written once: the first call ends the wait; the time spent at
+    # counters (from the ticket's events, without parked stretches) is set when it finishes.
+    first_called_at = models.DateTimeField(_("first called"), null=True, blank=True)
+    handled_seconds = models.PositiveIntegerField(_("time at the counter (s)"), null=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     outcome_note = models.CharField(_("reason"), max_length=300, blank=True)
@@ -69,6 +75,12 @@ class Ticket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["location", "day", "number"], name="ticket_number_once"
+            ),
+            # A counter serves one person at a time: finish, park or transfer first.
+            models.UniqueConstraint(
+                fields=["counter"],
+                condition=Q(status="called"),
+                name="one_called_ticket_per_counter",
             ),
         ]
         indexes = [
@@ -125,19 +137,17 @@ class EventKind(models.TextChoices):
     SERVICE_ADDED = "added", _("service added")
     FINISHED = "finished", _("finished")
     CLOSED = "closed", _("closed at end of day")
+    NOTICE_ASKED = "notice", _("asked for a call notice")
 
 
-class TicketEvent(models.Model):
-    """Every step of a visit with time, counter and actor."""
+class TicketEvent(Event):
+    """Every step of a visit with time, counter and actor: what waiting and handling times are
+    computed from."""
 
+    subject_field = "ticket"
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(_("at"))
     kind = models.CharField(_("what"), max_length=12, choices=EventKind.choices)
     counter = models.ForeignKey(Counter, on_delete=models.SET_NULL, null=True, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
-    )
-    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -164,3 +174,35 @@ class CounterSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.counter_id} {self.user_id} {self.started_at:%H:%M}"
+
+
+class KioskDevice(models.Model):
+    """A ticket machine of a location. Only a request carrying the device's key (kept by the
+    device after set-up; only its hash is stored) may draw tickets or check in there, so a
+    script elsewhere cannot use up the day's walk-in tickets. Set up and revoked by the
+    location lead; the row keeps who did both and when."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="kiosks")
+    name = models.CharField(_("name"), max_length=60)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("set up"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["location_id", "name", "pk"]
+        verbose_name = _("ticket machine")
+        verbose_name_plural = _("ticket machines")
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,18 +1,32 @@
-"""Reads of the on-site queue: who is next at a counter, waiting estimates, the call display."""
+"""Reads of the on-site queue: who is next at a counter, waiting estimates, the call display.
+
+Everything a page shows about a location's queue is read set-based: the waiting tickets with
+their services, the counters with their skills, who is signed in and the recent handling
+times — a fixed number of queries however long the queue is (`QueueSnapshot`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import statistics
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Counter, Location, Service
+from hamburg_service.catalog.models import Access, Counter, Location, Service
+from hamburg_service.catalog.selectors import location_active
+from hamburg_service.core.errors import NotFound
+from hamburg_service.core.tokens import token_hash
 from hamburg_service.visits.models import CounterSession, Ticket, TicketService, TicketStatus
+
+DEFAULT_MINUTES = 15.0  # a service without a handling time of its own
+CALLS_SHOWN = 8  # the calls a call display shows
 
 
 def skills_of(counter: Counter) -> set[int]:
@@ -24,16 +38,23 @@ def counter_can_serve(*, counter: Counter, ticket: Ticket) -> bool:
     return needed <= skills_of(counter)
 
 
-def _queue(location: Location, day: dt.date) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(location=location, day=day, status=TicketStatus.WAITING)
+def _waiting(location_id: int, day: dt.date) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(location_id=location_id, day=day, status=TicketStatus.WAITING)
+
+
+# --- the queue rules, once for the database and once for tickets in memory -------------------
+
+
+def _grace() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.APPOINTMENT_GRACE_MINUTES)
 
 
 def queue_order(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
     """Queue rules: appointments due now first (at their time, within the grace window), then
-    priority (needs), then by due time: walk-ins in order of arrival."""
-    grace = dt.timedelta(minutes=settings.APPOINTMENT_GRACE_MINUTES)
+    priority (needs), then by due time: walk-ins in order of arrival. `in_queue_order` is the
+    same rule for tickets already loaded."""
     return (
-        qs.filter(Q(appointment__isnull=True) | Q(due_at__lte=now + grace))
+        qs.filter(Q(appointment__isnull=True) | Q(due_at__lte=now + _grace()))
         .annotate(
             due_appointment=Case(
                 When(appointment__isnull=False, then=Value(1)),
@@ -45,23 +66,37 @@ def queue_order(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
     )
 
 
-def queue_for_counter(*, counter: Counter, now: dt.datetime, limit: int = 50) -> list[Ticket]:
+def in_queue_order(tickets: Sequence[Ticket], now: dt.datetime) -> list[Ticket]:
+    """`queue_order` for loaded tickets."""
+    limit = now + _grace()
+    due = [t for t in tickets if t.appointment_id is None or t.due_at <= limit]
+    return sorted(due, key=lambda t: (-(t.appointment_id is not None), -t.priority, t.due_at, t.pk))
+
+
+def queue_for_counter_qs(*, counter: Counter, now: dt.datetime) -> QuerySet[Ticket]:
     """Waiting tickets this counter can serve, in the order they are to be called."""
-    skills = skills_of(counter)
-    if not skills:
-        return []
     day = now.astimezone(hours.BERLIN).date()
-    qs = _queue(counter.location, day).exclude(
-        ticketservice__service__in=Service.objects.exclude(pk__in=skills)
-    )
-    return list(queue_order(qs, now)[:limit])
+    skills = skills_of(counter)
+    qs = _waiting(counter.location_id, day)
+    if not skills:
+        return qs.none()
+    qs = qs.exclude(ticketservice__service__in=Service.objects.exclude(pk__in=skills))
+    return queue_order(qs, now)
+
+
+def queue_for_counter(*, counter: Counter, now: dt.datetime, limit: int = 50) -> list[Ticket]:
+    return list(queue_for_counter_qs(counter=counter, now=now)[:limit])
+
+
+# --- handling times and estimates ------------------------------------------------------------
 
 
 def recent_handling_minutes(
     location: Location, *, now: dt.datetime, days: int = 14
 ) -> dict[int, float]:
-    """Median handling time (called → finished) per service over recent single-service visits;
-    services without enough history fall back to their catalogue handling time."""
+    """Median time at the counter per service over recent single-service visits (from their
+    events, `Ticket.handled_seconds`); services with fewer than five such visits fall back
+    to their catalogue handling time."""
     since = now - dt.timedelta(days=days)
     samples: dict[int, list[float]] = defaultdict(list)
     rows = (
@@ -69,16 +104,16 @@ def recent_handling_minutes(
             location=location,
             status=TicketStatus.DONE,
             finished_at__gte=since,
-            called_at__isnull=False,
+            handled_seconds__isnull=False,
         )
         .annotate(n_services=Count("ticketservice"))
         .filter(n_services=1)  # a visit for several services says nothing about each one
-        .values_list("ticketservice__service_id", "called_at", "finished_at")
+        .values_list("ticketservice__service_id", "handled_seconds")
         .order_by()[:5000]
     )
-    for service_id, called, finished in rows:
-        if called is not None and finished is not None:
-            samples[service_id].append((finished - called).total_seconds() / 60)
+    for service_id, seconds in rows:
+        if seconds is not None:
+            samples[service_id].append(seconds / 60)
     defaults = dict(location.services.values_list("pk", "handling_minutes"))
     out = {pk: float(minutes) for pk, minutes in defaults.items()}
     for service_id, values in samples.items():
@@ -87,49 +122,143 @@ def recent_handling_minutes(
     return out
 
 
-def waiting_estimate(*, ticket: Ticket, now: dt.datetime | None = None) -> int:
-    """Expected minutes until `ticket` is called: the work ahead of it that the counters able to
-    serve it must do, shared by those counters that are staffed now."""
-    now = now or timezone.now()
-    ticket_services = set(
-        TicketService.objects.filter(ticket=ticket).values_list("service_id", flat=True)
-    )
-    counters = [
-        c
-        for c in Counter.objects.filter(
-            location_id=ticket.location_id, is_active=True
-        ).prefetch_related("services")
-        if ticket_services <= {s.pk for s in c.services.all()}
-    ]
-    staffed = set(
-        CounterSession.objects.filter(counter__in=counters, ended_at__isnull=True).values_list(
-            "counter_id", flat=True
+@dataclass
+class QueueSnapshot:
+    """A location's waiting tickets (with their services), counters (with their skills), who
+    is signed in, and the handling times: what every estimate is computed from."""
+
+    now: dt.datetime
+    tickets: list[Ticket]
+    needs: dict[int, frozenset[int]]  # ticket pk -> service ids
+    skills: dict[int, frozenset[int]]  # active counter pk -> service ids
+    staffed: frozenset[int]
+    minutes: dict[int, float]
+    services: dict[int, list[Service]] = field(default_factory=dict)  # ticket pk -> services
+
+    @classmethod
+    def of(
+        cls, location: Location, *, now: dt.datetime, day: dt.date | None = None
+    ) -> QueueSnapshot:
+        day = day or now.astimezone(hours.BERLIN).date()
+        tickets = list(_waiting(location.pk, day).select_related("appointment"))
+        needs: dict[int, set[int]] = defaultdict(set)
+        services: dict[int, list[Service]] = defaultdict(list)
+        for row in (
+            TicketService.objects.filter(ticket__in=[t.pk for t in tickets])
+            .select_related("service")
+            .order_by("position")
+        ):
+            needs[row.ticket_id].add(row.service_id)
+            services[row.ticket_id].append(row.service)
+        skills: dict[int, set[int]] = {
+            pk: set()
+            for pk in Counter.objects.filter(location=location, is_active=True).values_list(
+                "pk", flat=True
+            )
+        }
+        for counter_id, service_id in Counter.services.through.objects.filter(
+            counter_id__in=list(skills)
+        ).values_list("counter_id", "service_id"):
+            skills[counter_id].add(service_id)
+        staffed = frozenset(
+            CounterSession.objects.filter(
+                counter_id__in=list(skills), ended_at__isnull=True
+            ).values_list("counter_id", flat=True)
         )
-    )
-    serving = max(1, len(staffed) or len(counters))
-    minutes = recent_handling_minutes(ticket.location, now=now)
-    # The work ahead: tickets called before this one (in the queue's own order, as if it were
-    # due now) that one of the counters able to serve it could take.
-    skills = [{s.pk for s in c.services.all()} for c in counters]
-    queue = queue_order(_queue(ticket.location, ticket.day), max(now, ticket.due_at))
-    work = 0.0
-    for other in queue.prefetch_related("ticketservice_set"):
-        if other.pk == ticket.pk:
-            break
-        needed = {ts.service_id for ts in other.ticketservice_set.all()}
-        if any(needed <= skill for skill in skills):
-            work += sum(minutes.get(ts.service_id, 15.0) for ts in other.ticketservice_set.all())
-    return round(work / serving)
+        return cls(
+            now=now,
+            tickets=tickets,
+            needs={pk: frozenset(ids) for pk, ids in needs.items()},
+            skills={pk: frozenset(ids) for pk, ids in skills.items()},
+            staffed=staffed,
+            minutes=recent_handling_minutes(location, now=now),
+            services=dict(services),
+        )
+
+    def work_minutes(self, ticket: Ticket) -> float:
+        return sum(self.minutes.get(s, DEFAULT_MINUTES) for s in self.needs.get(ticket.pk, ()))
+
+    def serving(self, able: list[int]) -> int:
+        return max(1, len([c for c in able if c in self.staffed]) or len(able))
+
+    def estimate(self, ticket: Ticket) -> int:
+        """Expected minutes until `ticket` is called: the work ahead of it that the counters
+        able to serve it must do, shared by those of them that are staffed now."""
+        needed = self.needs.get(ticket.pk, frozenset())
+        able = [c for c, skill in self.skills.items() if needed <= skill]
+        able_skills = [self.skills[c] for c in able]
+        work = 0.0
+        # The queue's own order, as if the ticket were due now.
+        for other in in_queue_order(self.tickets, max(self.now, ticket.due_at)):
+            if other.pk == ticket.pk:
+                break
+            if any(self.needs.get(other.pk, frozenset()) <= skill for skill in able_skills):
+                work += self.work_minutes(other)
+        return round(work / self.serving(able))
+
+    def estimates(self) -> dict[int, int]:
+        return {t.pk: self.estimate(t) for t in self.tickets}
+
+    def ordered(self) -> list[Ticket]:
+        return in_queue_order(self.tickets, self.now)
+
+
+def queue_estimates(*, location: Location, now: dt.datetime) -> dict[int, int]:
+    """Minutes until each waiting ticket of the location is expected to be called."""
+    return QueueSnapshot.of(location, now=now).estimates()
+
+
+def waiting_estimate(*, ticket: Ticket, now: dt.datetime | None = None) -> int:
+    """Expected minutes until `ticket` is called (see QueueSnapshot.estimate)."""
+    now = now or timezone.now()
+    snapshot = QueueSnapshot.of(ticket.location, now=now, day=ticket.day)
+    own = next((t for t in snapshot.tickets if t.pk == ticket.pk), ticket)
+    return snapshot.estimate(own)
 
 
 def position_of(ticket: Ticket, now: dt.datetime | None = None) -> int:
     """1 = next. Counts the waiting tickets ordered before this one."""
     now = now or timezone.now()
-    order = list(queue_order(_queue(ticket.location, ticket.day), now).values_list("pk", flat=True))
+    order = list(
+        queue_order(_waiting(ticket.location_id, ticket.day), now).values_list("pk", flat=True)
+    )
     return order.index(ticket.pk) + 1 if ticket.pk in order else 0
 
 
-def recent_calls(*, location: Location, limit: int = 8) -> list[dict[str, object]]:
+def walk_in_estimates(
+    *, location: Location, now: dt.datetime | None = None
+) -> list[dict[str, object]]:
+    """For the location page: the expected wait of someone arriving now, per walk-in service
+    (the queue's work a counter able to serve it could take, over the staffed such counters)."""
+    now = now or timezone.now()
+    snapshot = QueueSnapshot.of(location, now=now)
+    waiting = snapshot.ordered()
+    out = []
+    walk_in = location.services.filter(is_active=True, access__in=(Access.WALK_IN, Access.BOTH))
+    for service in walk_in.order_by("name_de"):
+        able = [c for c, skill in snapshot.skills.items() if service.pk in skill]
+        if not able:
+            continue
+        skills = [snapshot.skills[c] for c in able]
+        work = sum(
+            snapshot.work_minutes(t)
+            for t in waiting
+            if any(snapshot.needs.get(t.pk, frozenset()) <= skill for skill in skills)
+        )
+        out.append(
+            {
+                "service": service,
+                "minutes": round(work / snapshot.serving(able)),
+                "waiting": len(waiting),
+            }
+        )
+    return out
+
+
+# --- the call display and accuracy -----------------------------------------------------------
+
+
+def recent_calls(*, location: Location, limit: int = CALLS_SHOWN) -> list[dict[str, object]]:
     """What the call display shows: the latest calls, newest first."""
     day = timezone.localdate()
     rows = (
@@ -150,12 +279,23 @@ def recent_calls(*, location: Location, limit: int = 8) -> list[dict[str, object
     ]
 
 
+def calls_version(calls: list[dict[str, object]]) -> str:
+    """Changes whenever the shown calls change (a new call, a recall, a finished ticket)."""
+    text = "|".join(
+        f"{c['number']};{c['counter']};"
+        f"{c['called_at'].isoformat() if isinstance(c['called_at'], dt.datetime) else ''};"
+        f"{c['calls']}"
+        for c in calls
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def estimate_accuracy(*, location: Location, day: dt.date) -> dict[str, float | int]:
-    """Mean absolute error of the estimate given at issue against the real wait (called −
-    arrived), over the day's called tickets."""
+    """Mean absolute error of the estimate given at issue against the real wait (first call −
+    arrival), over the day's called tickets."""
     rows = Ticket.objects.filter(
-        location=location, day=day, called_at__isnull=False, estimate_minutes__isnull=False
-    ).values_list("estimate_minutes", "arrived_at", "called_at")
+        location=location, day=day, first_called_at__isnull=False, estimate_minutes__isnull=False
+    ).values_list("estimate_minutes", "arrived_at", "first_called_at")
     errors = [
         abs(est - (called - arrived).total_seconds() / 60)
         for est, arrived, called in rows
@@ -167,35 +307,30 @@ def estimate_accuracy(*, location: Location, day: dt.date) -> dict[str, float | 
     }
 
 
-def walk_in_estimates(
-    *, location: Location, now: dt.datetime | None = None
-) -> list[dict[str, object]]:
-    """For the location page: the expected wait of someone arriving now, per walk-in service
-    (the queue's work a counter able to serve it could take, over the staffed such counters)."""
-    now = now or timezone.now()
-    day = now.astimezone(hours.BERLIN).date()
-    minutes = recent_handling_minutes(location, now=now)
-    counters = list(
-        Counter.objects.filter(location=location, is_active=True).prefetch_related("services")
+# --- single tickets and locations for the pages ----------------------------------------------
+
+
+def ticket_by_token(token: str) -> Ticket:
+    """The ticket a mobile or printed ticket link is for; NotFound otherwise."""
+    ticket = (
+        Ticket.objects.select_related("location", "counter", "appointment")
+        .filter(mobile_token_hash=token_hash(token))
+        .first()
     )
-    staffed = set(
-        CounterSession.objects.filter(counter__in=counters, ended_at__isnull=True).values_list(
-            "counter_id", flat=True
-        )
-    )
-    waiting = list(queue_order(_queue(location, day), now).prefetch_related("ticketservice_set"))
-    out = []
-    walk_in_services = location.services.filter(is_active=True, access__in=("walk_in", "both"))
-    for service in walk_in_services.order_by("name_de"):
-        able = [c for c in counters if service.pk in {s.pk for s in c.services.all()}]
-        if not able:
-            continue
-        skills = [{s.pk for s in c.services.all()} for c in able]
-        work = sum(
-            sum(minutes.get(ts.service_id, 15.0) for ts in t.ticketservice_set.all())
-            for t in waiting
-            if any({ts.service_id for ts in t.ticketservice_set.all()} <= skill for skill in skills)
-        )
-        serving = max(1, len([c for c in able if c.pk in staffed]) or len(able))
-        out.append({"service": service, "minutes": round(work / serving), "waiting": len(waiting)})
-    return out
+    if ticket is None:
+        raise NotFound(_("This ticket does not exist."), code="ticket-unknown")
+    return ticket
+
+
+def ticket_services(ticket: Ticket) -> list[Service]:
+    return [
+        ts.service for ts in TicketService.objects.filter(ticket=ticket).select_related("service")
+    ]
+
+
+def public_location(slug: str) -> Location:
+    """An active location for a public screen (kiosk, display); NotFound otherwise."""
+    location = location_active(slug=slug)
+    if location is None:
+        raise NotFound(_("There is no such location."), code="location-unknown")
+    return location

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-from hamburg_service.accounts.permissions import perms_of
+from hamburg_service.accounts.access import perms_of
 
 
 def _switch_url(path: str, current: str, target: str) -> str:

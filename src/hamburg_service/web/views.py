@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from hamburg_service.catalog import selectors
 from hamburg_service.catalog.models import Agency, Location, Service
+from hamburg_service.core.forms import AccessibleForm
 from hamburg_service.feedback.services import accessibility_feedback_submit
 from hamburg_service.visits.selectors import walk_in_estimates
-from hamburg_service.web.forms import AccessibleForm
 
 logger = logging.getLogger(__name__)
 

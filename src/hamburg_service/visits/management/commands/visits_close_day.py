@@ -3,11 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hamburg_service.catalog.models import Location
-from hamburg_service.visits.services import day_close
+from hamburg_service.core.actors import Actor
+from hamburg_service.visits.services.days import day_close
 
 
 class Command(BaseCommand):
@@ -19,12 +20,18 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="End of day", help="recorded on each ticket")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        day = dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
+        try:
+            day = (
+                dt.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
+            )
+        except ValueError as error:
+            raise CommandError("--date must be a date as YYYY-MM-DD.") from error
+        actor = Actor.system("visits_close_day")
         locations = Location.objects.all()
         if options["location"]:
             locations = locations.filter(slug=options["location"])
         total = sum(
-            day_close(location=location, day=day, reason=options["reason"])
+            day_close(location=location, day=day, reason=options["reason"], actor=actor)
             for location in locations
         )
         self.stdout.write(f"Closed {total} open tickets of {day}.")

@@ -1,0 +1,106 @@
+"""The e-mails of the appointment book and the waitlist: what is queued (inside the caller's
+transaction, through the notifications outbox) and how each is written when it is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from hamburg_service.appointments.ics import ics_for
+from hamburg_service.appointments.models import Appointment, WaitlistEntry
+from hamburg_service.catalog import hours
+from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
+from hamburg_service.notifications.services import message_queue
+
+APPOINTMENT_MAILS = (
+    "confirm",
+    "booked",
+    "confirmed",
+    "cancelled",
+    "moved",
+    "reminder",
+    "closure",
+    "waitlist_offer",
+)
+WITH_CALENDAR = frozenset({"booked", "confirmed", "moved", "reminder"})
+
+
+def site_url(name: str, token: str, language: str) -> str:
+    """An absolute link into the site in the recipient's language."""
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, args=[token])
+
+
+def appointment_mail(
+    appointment: Appointment, name: str, *, now: dt.datetime, **links: str
+) -> None:
+    """Queue e-mail `name` about `appointment` to its person (inside the transaction)."""
+    message_queue(
+        to=appointment.email,
+        template=f"appointments/{name}",
+        language=appointment.language,
+        context={"appointment_id": appointment.pk, **links},
+        about=f"appointment:{appointment.reference}",
+        now=now,
+    )
+
+
+def waitlist_mail(entry: WaitlistEntry, name: str, *, now: dt.datetime, **links: str) -> None:
+    message_queue(
+        to=entry.email,
+        template=f"appointments/{name}",
+        language=entry.language,
+        context={"entry_id": entry.pk, **links},
+        about=f"waitlist:{entry.pk}",
+        now=now,
+    )
+
+
+def _appointment_renderer(name: str) -> Any:
+    def render(context: dict[str, Any]) -> Rendered:
+        appointment = (
+            Appointment.objects.select_related("location")
+            .prefetch_related("services")
+            .get(pk=context["appointment_id"])
+        )
+        attachments = (
+            [(f"termin-{appointment.reference}.ics", ics_for(appointment), "text/calendar")]
+            if name in WITH_CALENDAR
+            else []
+        )
+        return text_mail(
+            f"appointments/mail/{name}.txt",
+            {
+                **context,
+                "appointment": appointment,
+                "services": list(appointment.services.all()),
+                "start": appointment.start.astimezone(hours.BERLIN),
+            },
+            attachments,
+        )
+
+    return render
+
+
+for _name in APPOINTMENT_MAILS:
+    renderer(f"appointments/{_name}")(_appointment_renderer(_name))
+
+
+@renderer("appointments/waitlist_joined")
+def waitlist_joined(context: dict[str, Any]) -> Rendered:
+    entry = WaitlistEntry.objects.prefetch_related("services", "locations").get(
+        pk=context["entry_id"]
+    )
+    return text_mail(
+        "appointments/mail/waitlist_joined.txt",
+        {
+            **context,
+            "entry": entry,
+            "services": list(entry.services.all()),
+            "locations": list(entry.locations.all()),
+        },
+    )

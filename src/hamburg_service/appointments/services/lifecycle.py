@@ -1,0 +1,185 @@
+"""An appointment after booking: confirmed by link, cancelled, moved, kept after a reminder,
+not attended, completed at the counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hamburg_service.appointments import availability, mails
+from hamburg_service.appointments.models import ACTIVE, Appointment, Channel, EventKind, Status
+from hamburg_service.appointments.services import rules, seats
+from hamburg_service.appointments.services.booking import Slot, next_free_times_of
+from hamburg_service.appointments.services.rules import SlotTaken
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.db import write_transaction
+from hamburg_service.core.errors import Conflict, NotFound
+from hamburg_service.core.events import event_record
+from hamburg_service.core.tokens import token_hash
+
+
+def _still_open(appointment: Appointment, now: dt.datetime) -> None:
+    if appointment.status not in ACTIVE:
+        raise Conflict(_("This appointment is no longer active."), code="appointment-inactive")
+    if appointment.end <= now:
+        raise Conflict(_("This appointment has already taken place."), code="appointment-past")
+
+
+def appointment_confirm(*, token: str, actor: Actor, now: dt.datetime | None = None) -> Appointment:
+    """Confirm a held booking from the link in the e-mail (idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .filter(confirm_token_hash=token_hash(token))
+            .first()
+        )
+        if appointment is None or not token:
+            raise NotFound(_("This confirmation link is not valid."), code="link-invalid")
+        if appointment.status == Status.CONFIRMED:
+            return appointment
+        if appointment.status != Status.HELD or (
+            appointment.hold_expires_at is not None and appointment.hold_expires_at <= now
+        ):
+            raise Conflict(
+                _(
+                    "This booking was not confirmed in time and has been released. Please book "
+                    "again."
+                ),
+                code="hold-expired",
+                title=_("The confirmation link has expired."),
+            )
+        appointment.status = Status.CONFIRMED
+        appointment.hold_expires_at = None
+        appointment.confirmed_at = now
+        appointment.save(update_fields=["status", "hold_expires_at", "confirmed_at"])
+        event_record(appointment, kind=EventKind.CONFIRMED, actor=actor, at=now)
+        mails.appointment_mail(appointment, "confirmed", now=now)
+    return appointment
+
+
+def appointment_cancel(
+    *, appointment: Appointment, actor: Actor, reason: str = "", now: dt.datetime | None = None
+) -> Appointment:
+    """Cancel and free the seats (Termin absagen); with CANCEL_RELEASE_MINUTES they are offered
+    to the waitlist first."""
+    now = now or timezone.now()
+    with write_transaction():
+        seats.lock_day(appointment.location, seats.day_of(appointment))
+        appointment.refresh_from_db()
+        _still_open(appointment, now)
+        delay = settings.CANCEL_RELEASE_MINUTES
+        seats.appointment_end(
+            appointment,
+            status=Status.CANCELLED,
+            kind=EventKind.CANCELLED,
+            actor=actor,
+            at=now,
+            note=reason[:300],
+            hold_back_until=now + dt.timedelta(minutes=delay) if delay else None,
+        )
+        mails.appointment_mail(appointment, "cancelled", now=now)
+    return appointment
+
+
+def appointment_move(
+    *,
+    appointment: Appointment,
+    start: dt.datetime,
+    actor: Actor,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> Appointment:
+    """Move to another time at the same location; the name on it never changes."""
+    now = now or timezone.now()
+    services = list(appointment.services.order_by("appointmentservice__position"))
+    location = appointment.location
+    channel = Channel.STAFF if actor.is_staff else appointment.channel
+    new_day, unit = rules.check_time(start=start, services=services, channel=channel, now=now)
+    old_day = seats.day_of(appointment)
+    try:
+        try:
+            with write_transaction():
+                for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
+                    seats.lock_day(location, day)
+                appointment.refresh_from_db()
+                _still_open(appointment, now)
+                counter, k, _taken = seats.seats_find(
+                    location=location,
+                    day=new_day,
+                    unit=unit,
+                    services=services,
+                    channel=channel,
+                    exclude=appointment if new_day == old_day else None,
+                )
+                seats.release_seats(appointment)
+                old_start = appointment.start
+                appointment.counter_id = counter
+                appointment.start = availability.unit_start(new_day, unit)
+                appointment.end = availability.unit_start(new_day, unit + k)
+                appointment.units = k
+                appointment.save(update_fields=["counter", "start", "end", "units"])
+                seats.seats_claim(
+                    appointment=appointment, counter_id=counter, day=new_day, unit=unit, k=k
+                )
+                data: dict[str, object] = {"from": old_start, "to": appointment.start}
+                if reason:
+                    data["reason"] = reason[:300]
+                event_record(appointment, kind=EventKind.MOVED, actor=actor, at=now, data=data)
+                mails.appointment_mail(appointment, "moved", now=now)
+        except IntegrityError as error:  # the seat's unique constraint: someone was faster
+            raise SlotTaken() from error
+    except SlotTaken as conflict:
+        conflict.extra["next_free_times"] = next_free_times_of(Slot.of(location, services, start))
+        raise
+    return appointment
+
+
+def appointment_keep(
+    *, appointment: Appointment, actor: Actor, now: dt.datetime | None = None
+) -> None:
+    """The person answered a reminder with "I still need it" (recorded once)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.is_active and not locked.events.filter(kind=EventKind.KEPT).exists():
+            event_record(locked, kind=EventKind.KEPT, actor=actor, at=now)
+
+
+def appointment_no_show(
+    *, appointment: Appointment, actor: Actor, now: dt.datetime | None = None
+) -> Appointment:
+    """Staff record that the person did not come; no-shows count against online booking."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != Status.CONFIRMED:
+            raise Conflict(
+                _("Only a confirmed appointment can be marked as not attended."),
+                code="not-confirmed",
+            )
+        if appointment.start > now:
+            raise Conflict(_("The appointment has not started yet."), code="not-started")
+        appointment.status = Status.NO_SHOW
+        appointment.save(update_fields=["status"])
+        event_record(appointment, kind=EventKind.NO_SHOW, actor=actor, at=now)
+    return appointment
+
+
+def appointment_complete(
+    *, appointment: Appointment, actor: Actor, now: dt.datetime | None = None
+) -> Appointment:
+    """The visit for this appointment has been served at the counter."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        done = Appointment.objects.filter(pk=appointment.pk, status=Status.CONFIRMED).update(
+            status=Status.COMPLETED
+        )
+        if done:
+            event_record(appointment, kind=EventKind.COMPLETED, actor=actor, at=now)
+    appointment.refresh_from_db(fields=["status"])
+    return appointment

@@ -1,0 +1,69 @@
+"""The range of dates the system accepts for its own business (bookings, opening hours,
+closures, day views): from 2000 to 2099. A date outside it is a typing error or an attack —
+year 1 or 9999 would overflow the time arithmetic — and gets a clear message instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from django import forms
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pydantic import AfterValidator
+
+from hamburg_service.core.errors import InvalidInput
+
+DATE_MIN = dt.date(2000, 1, 1)
+DATE_MAX = dt.date(2099, 12, 31)
+
+
+def out_of_range_message() -> str:
+    return _("Enter a date between %(first)s and %(last)s.") % {
+        "first": DATE_MIN.strftime("%d.%m.%Y"),
+        "last": DATE_MAX.strftime("%d.%m.%Y"),
+    }
+
+
+def in_range(day: dt.date) -> bool:
+    return DATE_MIN <= day <= DATE_MAX
+
+
+def bounded_date(text: str | None) -> dt.date | None:
+    """A date from a link or form (YYYY-MM-DD) inside the range; None when missing, impossible
+    (30 February) or out of range."""
+    try:
+        day = parse_date(text or "")
+    except ValueError:
+        return None
+    return day if day is not None and in_range(day) else None
+
+
+def check_date(day: dt.date, *, field: str) -> dt.date:
+    """`day` if inside the range; InvalidInput naming `field` otherwise."""
+    if not in_range(day):
+        raise InvalidInput.field(field, out_of_range_message(), code="date-out-of-range")
+    return day
+
+
+def _api_date(day: dt.date) -> dt.date:
+    if not in_range(day):
+        raise ValueError(out_of_range_message())
+    return day
+
+
+# A date in an API body or query: refused with 422 naming the field when out of range.
+ApiDate = Annotated[dt.date, AfterValidator(_api_date)]
+
+
+class BoundedDateField(forms.DateField):
+    """A form date inside the range, with the same message as the API."""
+
+    default_error_messages = {"invalid": gettext_lazy("Enter a date.")}
+
+    def to_python(self, value: Any) -> dt.date | None:
+        day = super().to_python(value)
+        if day is not None and not in_range(day):
+            raise forms.ValidationError(out_of_range_message(), code="date-out-of-range")
+        return day

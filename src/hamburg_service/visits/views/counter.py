@@ -1,0 +1,382 @@
+"""The clerk's workstation: sign in at a counter, call, serve, park, transfer, finish.
+
+Every action is one entry of `ACTIONS`: which form it reads, whether it acts on a ticket, and
+the service it calls. The view only dispatches; the rules (a counter serves one person at a
+time, only what it is skilled for) are the services'."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from hamburg_service.accounts.access import (
+    access_record,
+    actor_of,
+    locations_for,
+    require,
+    staff_required,
+)
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
+from hamburg_service.accounts.permissions import VisitsPerm
+from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Counter, Service
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.errors import AppError, Conflict, InvalidInput, NotFound
+from hamburg_service.core.forms import posted_id
+from hamburg_service.core.pages import attempt, page_status
+from hamburg_service.visits import selectors
+from hamburg_service.visits.forms import (
+    AddServiceForm,
+    CallForm,
+    FinishForm,
+    ParkForm,
+    TransferForm,
+)
+from hamburg_service.visits.models import CounterSession, Ticket, TicketService, TicketStatus
+from hamburg_service.visits.services import calling, counters
+
+
+def _today() -> dt.date:
+    return timezone.now().astimezone(hours.BERLIN).date()
+
+
+@require_GET
+@staff_required(VisitsPerm.COUNTER)
+def counter_list(request: HttpRequest) -> HttpResponse:
+    """The counters of the locations the user may work at, with who is signed in."""
+    allowed = locations_for(request.user, VisitsPerm.COUNTER).filter(is_active=True)
+    chosen = request.GET.get("location", "")
+    places = list(allowed.order_by("slug"))
+    many = len(places) > 1
+    shown = [p for p in places if p.slug == chosen] if chosen else ([] if many else places)
+    open_sessions = {
+        s.counter_id: s
+        for s in CounterSession.objects.filter(
+            ended_at__isnull=True, counter__location__in=shown
+        ).select_related("user")
+    }
+    by_location: dict[int, list[Counter]] = {}
+    for counter in Counter.objects.filter(location__in=shown, is_active=True).order_by("name"):
+        by_location.setdefault(counter.location_id, []).append(counter)
+    return render(
+        request,
+        "visits/counters.html",
+        {
+            "groups": [
+                {
+                    "location": location,
+                    "counters": [
+                        {"c": c, "session": open_sessions.get(c.pk)}
+                        for c in by_location.get(location.pk, [])
+                    ],
+                }
+                for location in shown
+            ],
+            "choose": many,
+            "places": places,
+            "chosen": chosen,
+            "mine": CounterSession.objects.filter(
+                user_id=cast(int, request.user.pk), ended_at__isnull=True
+            )
+            .select_related("counter__location")
+            .first(),
+        },
+    )
+
+
+class CounterForms:
+    """The forms of the workstation; the one that was sent comes back bound, with its errors."""
+
+    def __init__(self, counter: Counter) -> None:
+        self.call = CallForm(prefix="call")
+        self.park = ParkForm(prefix="park")
+        self.transfer = TransferForm(counter=counter, prefix="transfer")
+        self.add = AddServiceForm(location=counter.location, prefix="add")
+        self.finish = FinishForm(prefix="finish")
+
+    def bind(self, name: str, data: Any, counter: Counter) -> forms.Form:
+        form: forms.Form
+        if name == "transfer":
+            form = TransferForm(data, counter=counter, prefix=name)
+        elif name == "add":
+            form = AddServiceForm(data, location=counter.location, prefix=name)
+        else:
+            form = {"call": CallForm, "park": ParkForm, "finish": FinishForm}[name](
+                data, prefix=name
+            )
+        setattr(self, name, form)
+        return form
+
+    def all(self) -> list[forms.Form]:
+        return [self.call, self.park, self.transfer, self.add, self.finish]
+
+
+@dataclass
+class Context:
+    counter: Counter
+    actor: Actor
+    ticket: Ticket | None
+    data: dict[str, Any]
+
+    @property
+    def number(self) -> dict[str, str]:
+        return {"number": self.ticket.number if self.ticket else ""}
+
+
+@dataclass(frozen=True)
+class CounterAction:
+    run: Callable[[Context], str]  # calls one service; returns the success message
+    form: str = ""  # the CounterForms form the POST fills, if any
+    ticket: bool = True  # acts on the ticket named in the POST
+
+
+def _call_next(c: Context) -> str:
+    called = calling.ticket_call_next(counter=c.counter, actor=c.actor)
+    if called is None:
+        return _("Nobody is waiting for the services of this counter.")
+    return _("Called: %(number)s.") % {"number": called.number}
+
+
+def _call(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_call(ticket=c.ticket, counter=c.counter, reason=c.data["reason"], actor=c.actor)
+    return _("Called: %(number)s.") % c.number
+
+
+def _recall(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_recall(ticket=c.ticket, counter=c.counter, actor=c.actor)
+    return _("Called again: %(number)s.") % c.number
+
+
+def _no_show(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_no_show(ticket=c.ticket, counter=c.counter, actor=c.actor)
+    return _("Recorded: %(number)s did not come.") % c.number
+
+
+def _park(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_park(ticket=c.ticket, counter=c.counter, note=c.data["note"], actor=c.actor)
+    return _("Parked: %(number)s.") % c.number
+
+
+def _resume(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_resume(ticket=c.ticket, counter=c.counter, actor=c.actor)
+    return _("Resumed: %(number)s.") % c.number
+
+
+def _transfer(c: Context) -> str:
+    assert c.ticket is not None
+    moved = calling.ticket_transfer(
+        ticket=c.ticket,
+        counter=c.counter,
+        to_counter=c.data["to_counter"],
+        to_service=c.data["to_service"],
+        to_location=c.data["to_location"],
+        note=c.data["note"],
+        actor=c.actor,
+    )
+    if moved.status == TicketStatus.PARKED and c.data["to_counter"] is not None:
+        return _("Transferred: %(number)s waits at %(counter)s, which is serving someone now.") % {
+            "number": moved.number,
+            "counter": c.data["to_counter"].name,
+        }
+    return _("Transferred: %(number)s.") % c.number
+
+
+def _add_service(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_add_service(
+        ticket=c.ticket, counter=c.counter, service=c.data["service"], actor=c.actor
+    )
+    return _("Service added to %(number)s.") % c.number
+
+
+def _finish(c: Context) -> str:
+    assert c.ticket is not None
+    calling.ticket_finish(
+        ticket=c.ticket,
+        counter=c.counter,
+        outcome=c.data["outcome"],
+        note=c.data["note"],
+        actor=c.actor,
+    )
+    return _("Finished: %(number)s.") % c.number
+
+
+ACTIONS: dict[str, CounterAction] = {
+    "call-next": CounterAction(_call_next, ticket=False),
+    "call": CounterAction(_call, form="call"),
+    "recall": CounterAction(_recall),
+    "no-show": CounterAction(_no_show),
+    "park": CounterAction(_park, form="park"),
+    "resume": CounterAction(_resume),
+    "transfer": CounterAction(_transfer, form="transfer"),
+    "add-service": CounterAction(_add_service, form="add"),
+    "finish": CounterAction(_finish, form="finish"),
+}
+
+
+def _post_ticket(request: HttpRequest, counter: Counter) -> Ticket:
+    """The ticket a form names, if it is today's and here (or parked at this counter)."""
+    pk = posted_id(request.POST.get("ticket"))
+    ticket = Ticket.objects.filter(pk=pk, day=_today()).first() if pk else None
+    if ticket is None or (
+        ticket.location_id != counter.location_id and ticket.counter_id != counter.pk
+    ):
+        raise NotFound(
+            _("This ticket no longer exists here. The page has been updated."),
+            code="ticket-gone",
+        )
+    return ticket
+
+
+def _session_of(counter: Counter) -> CounterSession | None:
+    return (
+        CounterSession.objects.filter(counter=counter, ended_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def _dispatch(request: HttpRequest, counter: Counter, f: CounterForms) -> str | None:
+    """Run the posted action; its success message, or None when its form has errors."""
+    action = ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        raise InvalidInput(_("Unknown action."), code="unknown-action")
+    session = _session_of(counter)
+    if session is None or session.user_id != request.user.pk:
+        raise Conflict(
+            _("You are not signed in at this counter (any more). Please sign in first."),
+            code="not-signed-in",
+        )
+    data: dict[str, Any] = {}
+    if action.form:
+        form = f.bind(action.form, request.POST, counter)
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+    ticket = _post_ticket(request, counter) if action.ticket else None
+    context = Context(counter, actor_of(request), ticket, data)
+    message, problem = attempt(
+        lambda: action.run(context), form=getattr(f, action.form) if action.form else None
+    )
+    if problem is not None:
+        if isinstance(problem, InvalidInput) and action.form:
+            return None  # shown at the form's fields
+        raise problem
+    return message
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(VisitsPerm.COUNTER)
+def counter_view(request: HttpRequest, counter_id: int) -> HttpResponse:
+    counter = (
+        Counter.objects.select_related("location").filter(pk=counter_id, is_active=True).first()
+        if 0 < counter_id < 2**63
+        else None
+    )
+    if counter is None:
+        raise NotFound(_("There is no such counter."), code="counter-unknown")
+    require(request.user, VisitsPerm.COUNTER, counter.location)
+    here = reverse("visits:counter", kwargs={"counter_id": counter.pk})
+    f = CounterForms(counter)
+    problem: AppError | None = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "sign-in":
+            counters.counter_sign_in(counter=counter, actor=actor_of(request))
+            messages.success(
+                request, _("You are signed in at %(counter)s.") % {"counter": counter.name}
+            )
+            return redirect(here)
+        if action == "sign-out":
+            counters.counter_sign_out(actor=actor_of(request))
+            messages.success(request, _("You are signed out of the counter."))
+            return redirect("visits:counters")
+        done, problem = attempt(lambda: _dispatch(request, counter, f))
+        if done is not None:
+            messages.success(request, done)
+            return redirect(here)
+    return _counter_page(request, counter, f, problem)
+
+
+def _counter_page(
+    request: HttpRequest, counter: Counter, f: CounterForms, problem: AppError | None
+) -> HttpResponse:
+    now = timezone.now()
+    day = now.astimezone(hours.BERLIN).date()
+    session = _session_of(counter)
+    signed_in = session is not None and session.user_id == request.user.pk
+    current = (
+        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.CALLED)
+        .select_related("appointment")
+        .first()
+    )
+    current_services = selectors.ticket_services(current) if current else []
+    appointment = current.appointment if current else None
+    if appointment is not None:
+        access_record(
+            actor=actor_of(request),
+            subject_type="appointment",
+            subject_ref=appointment.reference,
+            purpose=AccessPurpose.COUNTER,
+            categories=(DataCategory.NAME, DataCategory.APPOINTMENT),
+            location=counter.location,
+            case_reference=appointment.reference,
+        )
+    if current is not None:
+        # Only the services this ticket does not have yet can be added.
+        field = f.add.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = field.queryset.exclude(  # type: ignore[union-attr]
+            pk__in=[s.pk for s in current_services]
+        )
+    queue = selectors.queue_for_counter(counter=counter, now=now) if signed_in else []
+    queue_services: dict[int, list[Service]] = {}
+    for ts in TicketService.objects.filter(ticket__in=queue).select_related("service"):
+        queue_services.setdefault(ts.ticket_id, []).append(ts.service)
+    parked = list(
+        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.PARKED).order_by(
+            "arrived_at"
+        )
+    )
+    return render(
+        request,
+        "visits/counter.html",
+        {
+            "counter": counter,
+            "location": counter.location,
+            "session": session,
+            "signed_in": signed_in,
+            "current": current,
+            "current_services": current_services,
+            "appointment": appointment,
+            "appointment_start": appointment.start.astimezone(hours.BERLIN)
+            if appointment
+            else None,
+            "documents": [doc for s in current_services for doc in s.documents],
+            "no_show_after": settings.NO_SHOW_AFTER_CALLS,
+            "can_no_show": bool(current and current.calls >= settings.NO_SHOW_AFTER_CALLS),
+            "queue": [{"ticket": t, "services": queue_services.get(t.pk, [])} for t in queue],
+            "parked": parked,
+            "f": f,
+            "form_errors": [form for form in f.all() if form.is_bound and form.errors],
+            "problem": problem,
+        },
+        status=page_status(problem, *f.all()),
+    )
