@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    ValidationError,
+)
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,26 +23,48 @@ from hamburg_service.accounts.api import router as accounts_router
 from hamburg_service.accounts.catalog_api import router as catalog_staff_router
 from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
+from hamburg_service.core.api_parser import JsonBodyParser
 from hamburg_service.core.errors import (
-    PROBLEM_TYPE_BASE,
     AppError,
     Forbidden,
     InvalidInput,
     NotFound,
+    TooLarge,
     TooMany,
     Unavailable,
+    out_of_range,
 )
+from hamburg_service.core.problems import problem_body
 from hamburg_service.visits.api import router as visits_router
 
 logger = logging.getLogger(__name__)
 
 
+BODY_ANSWERS = {
+    400: "The body is not valid JSON.",
+    413: "The body is larger than the limit.",
+    415: "The body was not sent as application/json.",
+}
+
+
 class HamburgAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """Document error bodies with the media type they are served with (RFC 9457)."""
+        """Document error bodies with the media type they are served with (RFC 9457), and the
+        answers every operation with a body can give: 400 (not JSON), 413 (too large), 415
+        (not sent as JSON)."""
         schema = super().get_openapi_schema(*args, **kwargs)
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                if "requestBody" in operation:
+                    for status, text in BODY_ANSWERS.items():
+                        operation["responses"].setdefault(
+                            status,
+                            {
+                                "description": text,
+                                "content": {"application/json": {"schema": problem_ref}},
+                            },
+                        )
                 for status, answer in operation.get("responses", {}).items():
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
@@ -55,6 +83,7 @@ api = HamburgAPI(
     ),
     urls_namespace="api",
     docs_url=None,
+    parser=JsonBodyParser(),
 )
 api.add_router("", catalog_router)
 api.add_router("", catalog_staff_router)
@@ -63,27 +92,8 @@ api.add_router("", appointments_router)
 api.add_router("", visits_router)
 
 
-def problem(
-    request: HttpRequest,
-    *,
-    status: int,
-    code: str,
-    title: str,
-    detail: str = "",
-    errors: list[dict[str, str]] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> HttpResponse:
-    body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + code,
-        "title": title,
-        "status": status,
-        "detail": detail or title,
-        "instance": request.path,
-    }
-    if errors:
-        body["errors"] = errors
-    if extra:
-        body.update(extra)
+def problem(request: HttpRequest, *, status: int, **fields: Any) -> HttpResponse:
+    body = problem_body(request, status=status, **fields)
     response = api.create_response(request, body, status=status)
     response["Content-Type"] = "application/problem+json"
     return response
@@ -183,9 +193,39 @@ def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_app_error(request, TooLarge(_("The request body is too large.")))
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps whatever the body parser raises into "400 Cannot parse request body".
+    if isinstance(exc.__cause__, AppError):
+        return on_app_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, ValueError):  # json.JSONDecodeError and UnicodeDecodeError
+        return problem(
+            request,
+            status=400,
+            code="invalid-json",
+            title=_("The request body is not valid JSON."),
+        )
     return problem(request, status=exc.status_code, code="error", title=str(exc))
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.warning("Database unavailable on %s: %s", request.path, exc)
+    return on_app_error(
+        request,
+        Unavailable(_("The service is briefly unavailable. Please try again in a minute.")),
+    )
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return on_app_error(request, out_of_range())
 
 
 @api.exception_handler(Exception)

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "hamburg_service.core.middleware.ApiLanguageMiddleware",
+    "hamburg_service.core.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -226,6 +227,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
+
+# The largest request body (form or JSON) read into memory; larger ones answer 413 (API) or
+# 400 (pages). Uploads, when they come, are streamed to disk with limits of their own.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 
 # Catalogue limits.
 OPENING_HOURS_MAX_DAYS = int(os.environ.get("OPENING_HOURS_MAX_DAYS", "400"))

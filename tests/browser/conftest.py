@@ -1,4 +1,7 @@
-"""Browser tests: headless Debian Chromium, driven by Playwright against the live server."""
+"""Browser tests: headless Debian Chromium, driven by Playwright against the live server.
+
+The server's clock is frozen to a Monday morning in winter (and runs on from there), so the
+tests never meet a public holiday, a closed location or midnight, whenever the suite runs."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+import time_machine
 from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -23,6 +27,8 @@ CHROMIUM_ARGS = [
 AXE_JS = Path(axe_playwright_python.__file__).resolve().parent / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 HERE = Path(__file__).resolve().parent
+# Monday 14 January 2030, 10:00 in Hamburg: every demo location is open, no holiday.
+MONDAY_MORNING = "2030-01-14 10:00:00+01:00"
 
 
 def _in_ci() -> bool:
@@ -88,6 +94,13 @@ def page(browser: Browser) -> Iterator[Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock() -> Iterator[time_machine.Traveller]:
+    """The server (a thread of this process) lives on Monday morning; time runs on."""
+    with time_machine.travel(MONDAY_MORNING, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture

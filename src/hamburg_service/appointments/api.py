@@ -31,7 +31,7 @@ from hamburg_service.catalog.selectors import location_active, locations_offerin
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.api_schemas import answers
 from hamburg_service.core.captcha import captcha_challenge, captcha_verify
-from hamburg_service.core.dates import ApiDate
+from hamburg_service.core.dates import ApiDate, ApiLocalTime
 from hamburg_service.core.errors import InvalidInput
 from hamburg_service.core.ratelimit import rate_limit
 
@@ -51,8 +51,8 @@ class AvailabilityQuery(Schema):
     location: list[str] = Field(default_factory=list, description="Only these locations")
     start: ApiDate | None = Field(None, description="First day (default: first bookable day)")
     end: ApiDate | None = Field(None, description="Last day (default: end of booking window)")
-    earliest: dt.time | None = Field(None, description="Starting no earlier than (local time)")
-    latest: dt.time | None = Field(None, description="Starting no later than (local time)")
+    earliest: ApiLocalTime | None = Field(None, description="Starting no earlier than (local time)")
+    latest: ApiLocalTime | None = Field(None, description="Starting no later than (local time)")
     limit: int = Field(20, ge=1, le=50)
     near: str = Field(
         "",

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hamburg_service.appointments.selectors import NEAREST_DEFAULT
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.places import ResolvedPlace, near_resolve
+from hamburg_service.core.dates import BoundedDateField
 from hamburg_service.core.errors import InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin
 
@@ -55,7 +56,7 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
         required=False,
         empty_label=_("Any location"),
     )
-    after = forms.DateField(
+    after = BoundedDateField(
         label=_("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -142,12 +143,12 @@ class WaitlistForm(AccessibleErrorsMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    date_from = forms.DateField(
+    date_from = BoundedDateField(
         label=_("Earliest day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Enter a date."), "invalid": _("Enter a date.")},
     )
-    date_to = forms.DateField(
+    date_to = BoundedDateField(
         label=_("Latest day"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("Enter a date."), "invalid": _("Enter a date.")},

@@ -13,6 +13,9 @@ counter and the booked units never exceed the public share of the day's capacity
   AppointmentService row(s), one SeatClaim per grid unit, and DayLedger.booked_units equal to
   the claims of the location-day.
 
+Every visit also gets the events its figures are read from: confirmed when it was booked (1 to
+30 days ahead, never after the generation), and on past days completed or not attended.
+
 Rows get explicit primary keys (so services and claims can refer to their appointment without
 reading ids back) and are written with bulk_create in batches, all in one transaction.
 """
@@ -35,9 +38,11 @@ from hamburg_service.appointments import availability
 from hamburg_service.appointments.availability import counter_days_rebuild
 from hamburg_service.appointments.models import (
     Appointment,
+    AppointmentEvent,
     AppointmentService,
     Channel,
     DayLedger,
+    EventKind,
     SeatClaim,
     Status,
 )
@@ -187,6 +192,7 @@ def history_generate(
     next_pk = (Appointment.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
 
     counts: dict[str, int | float] = {
+        "events": 0,
         "location_days": 0,
         "appointments": 0,
         "past": 0,
@@ -205,10 +211,16 @@ def history_generate(
     claims: list[SeatClaim] = []
     ledgers: list[DayLedger] = []
 
+    events: list[AppointmentEvent] = []
+    generated_at = timezone.now()
+
     def flush() -> None:
         Appointment.objects.bulk_create(appointments, batch_size=batch_size)
         AppointmentService.objects.bulk_create(links, batch_size=batch_size)
         SeatClaim.objects.bulk_create(claims, batch_size=batch_size)
+        AppointmentEvent.objects.bulk_create(events, batch_size=batch_size)
+        counts["events"] += len(events)
+        events.clear()
         appointments.clear()
         links.clear()
         claims.clear()
@@ -273,6 +285,29 @@ def history_generate(
                     counts["no_show"] += status == Status.NO_SHOW
                     counts["staff"] += channel == Channel.STAFF
                     email = f"p{pk}@example.org"
+                    # Booked some days ahead, never later than now; confirmed at once.
+                    booked_at = min(generated_at, at(unit) - dt.timedelta(days=rng.randint(1, 30)))
+                    by = "staff" if channel == Channel.STAFF else "resident"
+                    events.append(
+                        AppointmentEvent(
+                            appointment_id=pk,
+                            at=booked_at,
+                            kind=EventKind.CONFIRMED,
+                            actor_kind=by,
+                            data={"channel": channel},
+                        )
+                    )
+                    if past:
+                        events.append(
+                            AppointmentEvent(
+                                appointment_id=pk,
+                                at=at(unit + k) if status == Status.COMPLETED else at(unit + 2),
+                                kind=EventKind.COMPLETED
+                                if status == Status.COMPLETED
+                                else EventKind.NO_SHOW,
+                                actor_kind="staff",
+                            )
+                        )
                     appointments.append(
                         Appointment(
                             pk=pk,
@@ -291,6 +326,8 @@ def history_generate(
                             manage_token_hash=hashlib.sha256(
                                 f"history:{seed}:{pk}".encode()
                             ).hexdigest(),
+                            created_at=booked_at,
+                            confirmed_at=booked_at,
                         )
                     )
                     for position, service_id in enumerate(visit.services):

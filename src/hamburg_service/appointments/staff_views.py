@@ -37,7 +37,7 @@ from hamburg_service.appointments.services import booking, lifecycle
 from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location
-from hamburg_service.core.dates import bounded_date
+from hamburg_service.core.dates import BoundedDateField, bounded_date
 from hamburg_service.core.errors import AppError, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, parse_moment
 from hamburg_service.core.pages import attempt, page_status
@@ -135,7 +135,7 @@ class StaffSearchForm(AccessibleErrorsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": gettext_lazy("Choose at least one service.")},
     )
-    after = forms.DateField(
+    after = BoundedDateField(
         label=gettext_lazy("From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -26,6 +26,7 @@ from hamburg_service.catalog.schemas import (
     ServiceSummaryOut,
 )
 from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.dates import ApiDate
 
 router = Router(tags=["catalogue"])
 
@@ -70,8 +71,8 @@ def location_detail(request: HttpRequest, slug: str) -> Any:
 
 
 class HoursQuery(Schema):
-    start: dt.date | None = Field(None, description="First day (default: today)")
-    end: dt.date | None = Field(None, description="Last day, inclusive (default: start + 6 days)")
+    start: ApiDate | None = Field(None, description="First day (default: today)")
+    end: ApiDate | None = Field(None, description="Last day, inclusive (default: start + 6 days)")
     service: str = Field("", max_length=50, description="Count only counters serving this")
     purpose: PurposeCode = "opening"
 

@@ -14,6 +14,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.catalog.i18n import Translated
+from hamburg_service.core.dates import DATE_RANGE
 from hamburg_service.core.events import Event
 
 
@@ -238,9 +239,13 @@ class WeeklySchedule(models.Model):
         _("purpose"), max_length=10, choices=Purpose.choices, default=Purpose.OPENING
     )
     label = models.CharField(_("label"), max_length=100, blank=True)
-    valid_from = models.DateField(_("valid from"))
+    valid_from = models.DateField(_("valid from"), validators=DATE_RANGE)
     valid_until = models.DateField(
-        _("valid until"), null=True, blank=True, help_text=_("Leave empty for no end.")
+        _("valid until"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for no end."),
+        validators=DATE_RANGE,
     )
 
     class Meta:
@@ -331,8 +336,8 @@ class Closure(Translated, models.Model):
     location = models.ForeignKey(
         Location, on_delete=models.CASCADE, related_name="closures", verbose_name=_("location")
     )
-    start_date = models.DateField(_("first day"))
-    end_date = models.DateField(_("last day"))
+    start_date = models.DateField(_("first day"), validators=DATE_RANGE)
+    end_date = models.DateField(_("last day"), validators=DATE_RANGE)
     start_time = models.TimeField(
         _("from"), null=True, blank=True, help_text=_("Leave both times empty for whole days.")
     )

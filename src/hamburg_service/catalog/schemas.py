@@ -10,6 +10,8 @@ from typing import Any, Literal
 from django.urls import reverse
 from ninja import Field, Schema
 
+from hamburg_service.core.dates import ApiDate, ApiLocalTime
+
 AgencyCode = Literal["residents", "immigration"]
 KindCode = Literal["residents", "immigration", "welcome"]
 PurposeCode = Literal["opening", "booking"]
@@ -139,15 +141,15 @@ class HoursOut(Schema):
 
 class RuleIn(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    opens: dt.time
-    closes: dt.time
+    opens: ApiLocalTime
+    closes: ApiLocalTime
 
 
 class ScheduleIn(Schema):
     purpose: PurposeCode = "opening"
     label: str = Field("", max_length=100)
-    valid_from: dt.date
-    valid_until: dt.date | None = None
+    valid_from: ApiDate
+    valid_until: ApiDate | None = None
     rules: list[RuleIn] = Field(max_length=100)
 
 
@@ -170,10 +172,10 @@ class ScheduleOut(Schema):
 
 
 class ClosureIn(Schema):
-    start_date: dt.date
-    end_date: dt.date
-    start_time: dt.time | None = None
-    end_time: dt.time | None = None
+    start_date: ApiDate
+    end_date: ApiDate
+    start_time: ApiLocalTime | None = None
+    end_time: ApiLocalTime | None = None
     counters: list[str] = Field(default_factory=list, description="Counter names; empty = all")
     reason_de: str = Field("", max_length=200)
     reason_en: str = Field("", max_length=200)

@@ -24,6 +24,7 @@ from hamburg_service.catalog.models import (
     Weekday,
     WeeklySchedule,
 )
+from hamburg_service.core.dates import in_range, out_of_range_message
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,9 @@ def check_schedule_period(
     valid_until: dt.date | None,
     exclude_pk: int | None = None,
 ) -> None:
+    for field, day in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if day is not None and not in_range(day):
+            raise ValidationError({field: out_of_range_message()})
     if valid_until is not None and valid_until < valid_from:
         raise ValidationError(
             {"valid_until": _("The end of the validity period lies before its start.")}
@@ -150,8 +154,11 @@ def check_closure(
     counters: Iterable[Counter],
 ) -> None:
     errors: dict[str, str] = {}
+    for field, day in (("start_date", start_date), ("end_date", end_date)):
+        if not in_range(day):
+            errors[field] = out_of_range_message()
     if end_date < start_date:
-        errors["end_date"] = _("The last day lies before the first day.")
+        errors.setdefault("end_date", _("The last day lies before the first day."))
     if (start_time is None) != (end_time is None):
         errors["end_time"] = _("Give both times, or none for whole days.")
     elif start_time is not None and end_time is not None and end_time <= start_time:

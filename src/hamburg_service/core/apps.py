@@ -9,3 +9,6 @@ class CoreConfig(AppConfig):
     name = "hamburg_service.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from hamburg_service.core import checks  # noqa: F401 - registers the system checks

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,6 +18,15 @@ from hamburg_service.core.errors import InvalidInput
 
 DATE_MIN = dt.date(2000, 1, 1)
 DATE_MAX = dt.date(2099, 12, 31)
+
+
+def _in_range_validator(day: dt.date) -> None:
+    if not in_range(day):
+        raise ValidationError(out_of_range_message(), code="date-out-of-range")
+
+
+# For model fields: the admin's forms then refuse such dates as well.
+DATE_RANGE = [_in_range_validator]
 
 
 def out_of_range_message() -> str:
@@ -55,6 +65,16 @@ def _api_date(day: dt.date) -> dt.date:
 
 # A date in an API body or query: refused with 422 naming the field when out of range.
 ApiDate = Annotated[dt.date, AfterValidator(_api_date)]
+
+
+def _local_time(value: dt.time) -> dt.time:
+    if value.tzinfo is not None:
+        raise ValueError(_("Give a local time (Hamburg) as HH:MM, without a time zone."))
+    return value
+
+
+# A wall-clock time of Hamburg (opening hours, closures): "10:00Z" is refused, not guessed.
+ApiLocalTime = Annotated[dt.time, AfterValidator(_local_time)]
 
 
 class BoundedDateField(forms.DateField):

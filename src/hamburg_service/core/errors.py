@@ -104,6 +104,26 @@ class TooMany(AppError):
         return _("Too many requests.")
 
 
+class TooLarge(AppError):
+    """413: the request body is larger than the limit."""
+
+    status = 413
+    default_code = "too-large"
+
+    def default_title(self) -> str:
+        return _("The request is too large.")
+
+
+class UnsupportedMediaType(AppError):
+    """415: the body is not of the media type the operation reads (JSON)."""
+
+    status = 415
+    default_code = "unsupported-media-type"
+
+    def default_title(self) -> str:
+        return _("The request body must be JSON.")
+
+
 class Unavailable(AppError):
     """503: something this request needs (the database) does not answer; try again later."""
 
@@ -116,3 +136,9 @@ class Unavailable(AppError):
 
     def default_title(self) -> str:
         return _("The service is briefly unavailable.")
+
+
+def out_of_range() -> InvalidInput:
+    """What an OverflowError anywhere in a request means: a number (a huge id) or a date (year
+    9999 plus a day) that no query or calendar can hold — the sender's mistake, not ours."""
+    return InvalidInput(_("A number or date in the request is out of range."), code="out-of-range")

@@ -6,13 +6,24 @@ from typing import Any
 from django import forms
 from django.utils.dateparse import parse_datetime
 
+from hamburg_service.core.text import refused_message, text_refused
+
 
 class AccessibleErrorsMixin:
-    """Marks fields with errors as aria-invalid and ties them to their message."""
+    """Refuses control characters in every text field; marks fields with errors as
+    aria-invalid and ties them to their message."""
 
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         form: Any = self
+        if form.is_bound:
+            for name in form.fields:
+                raw = form[name].data
+                values = raw if isinstance(raw, list | tuple) else [raw]
+                if any(isinstance(v, str) and text_refused(v) for v in values):
+                    form.cleaned_data.pop(name, None)
+                    if name not in form.errors:
+                        form.add_error(name, refused_message())
         for name in form.errors:
             if name in form.fields:
                 attrs = form.fields[name].widget.attrs

@@ -4,6 +4,12 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from hamburg_service.core.errors import AppError, InvalidInput, NotFound
+from hamburg_service.core.pages import problem_page
+from hamburg_service.core.problems import problem_json
+from hamburg_service.core.text import refused_message, text_refused
 
 # Everything the pages need is served from here; nothing is loaded from elsewhere.
 CSP = (
@@ -45,3 +51,27 @@ class ApiLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RefuseControlCharactersMiddleware:
+    """A path with NUL or control characters is a page that does not exist (404); a query
+    parameter with them is refused (422) before any view or database sees it — PostgreSQL
+    cannot even compare such a string."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refused: AppError | None = None
+        if text_refused(request.path):
+            refused = NotFound(_("There is nothing at this address."))
+        else:
+            for name, values in request.GET.lists():
+                if text_refused(name) or any(text_refused(v) for v in values):
+                    refused = InvalidInput.field(name, refused_message(), code="control-characters")
+                    break
+        if refused is None:
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            return problem_json(request, refused)
+        return problem_page(request, refused)

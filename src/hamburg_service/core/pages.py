@@ -8,18 +8,28 @@ is rendered by `AppErrorMiddleware`: 404 and 403 pages, or the problem page with
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import loader
 
-from hamburg_service.core.errors import AppError, InvalidInput, TooMany, Unavailable
+from hamburg_service.core.errors import (
+    AppError,
+    InvalidInput,
+    TooMany,
+    Unavailable,
+    out_of_range,
+)
 from hamburg_service.core.forms import errors_to_form
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def attempt(
@@ -71,6 +81,17 @@ class AppErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, AppError) and not request.path_info.startswith("/api/"):
+        if request.path_info.startswith("/api/"):
+            return None
+        if isinstance(exception, AppError):
             return problem_page(request, exception)
+        if isinstance(exception, OverflowError):
+            return problem_page(request, out_of_range())
+        if isinstance(exception, OperationalError | InterfaceError):
+            # The database does not answer: a plain page (no context processors, they would
+            # ask the database again) that says to try again shortly.
+            logger.warning("Database unavailable on %s: %s", request.path, exception)
+            response = HttpResponse(loader.get_template("503.html").render(), status=503)
+            response["Retry-After"] = "30"
+            return response
         return None

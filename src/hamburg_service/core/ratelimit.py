@@ -81,7 +81,7 @@ def rate_limit(request: HttpRequest, *, group: str, rate: str, key: str = "") ->
     if used <= limit:
         return
     cache.decr(current)  # a refused request does not count against the client
-    wait = max(1, math.ceil(_wait(count, before, into, limit) * period))
+    wait = max(1, math.ceil(_wait(count, before, into, limit) * period - 1e-6))
     minutes = math.ceil(wait / 60)
     raise TooMany(
         ngettext(

@@ -21,6 +21,8 @@ def _switch_url(path: str, current: str, target: str) -> str:
     bare = (
         path[len(current) + 1 :] if current != default and path.startswith(f"/{current}/") else path
     )
+    # One leading slash: "//evil.example/x" would be a link to another site.
+    bare = "/" + bare.lstrip("/\\")
     return bare if target == default else f"/{target}{bare}"
 
 
