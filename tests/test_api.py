@@ -8,6 +8,7 @@ import pytest
 
 pytestmark = pytest.mark.usefixtures("demo_city")
 PROBLEM = "application/problem+json"
+PROBLEM_TYPES = "https://service.hamburg.example/problems/"
 
 
 def test_openapi_schema_lists_the_catalogue_endpoints(client):
@@ -118,7 +119,7 @@ def test_malformed_parameters_give_422_naming_the_field(client, params, field):
     assert response["Content-Type"] == PROBLEM
     body = response.json()
     assert body["status"] == 422
-    assert body["type"].endswith("/invalid-input")
+    assert body["type"] == f"{PROBLEM_TYPES}invalid-input"
     assert body["instance"] == "/api/v1/locations/kundenzentrum-city/opening-hours"
     assert field in {e["field"] for e in body["errors"]}
 
@@ -133,21 +134,22 @@ def test_error_messages_are_in_the_users_language(client):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "code"),
     [
-        "/api/v1/services/no-such-service",
-        "/api/v1/locations/no-such-place",
-        "/api/v1/locations/no-such-place/opening-hours",
-        "/api/v1/locations?service=no-such-service",
-        "/api/v1/no-such-endpoint",
+        ("/api/v1/services/no-such-service", "service-unknown"),
+        ("/api/v1/locations/no-such-place", "location-unknown"),
+        ("/api/v1/locations/no-such-place/opening-hours", "location-unknown"),
+        ("/api/v1/locations?service=no-such-service", "service-unknown"),
+        ("/api/v1/no-such-endpoint", "not-found"),
     ],
 )
-def test_unknown_ids_give_404_problem_details(client, url):
+def test_unknown_ids_give_404_problem_details(client, url, code):
     response = client.get(url)
     assert response.status_code == 404
     assert response["Content-Type"] == PROBLEM
     body = response.json()
     assert body["status"] == 404
+    assert body["type"] == f"{PROBLEM_TYPES}{code}"
     assert body["title"]
 
 
@@ -162,5 +164,6 @@ def test_unexpected_failure_is_a_500_problem_without_internals(client, monkeypat
     response = client.get("/api/v1/services")
     assert response.status_code == 500
     assert response["Content-Type"] == PROBLEM
+    assert response.json()["type"] == f"{PROBLEM_TYPES}internal-error"
     assert "secret internal detail" not in response.content.decode()
     assert "Traceback" not in response.content.decode()

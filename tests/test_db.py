@@ -9,8 +9,9 @@ import threading
 import pytest
 from django.db import connection
 
-from hamburg_service.catalog.models import CatalogEvent, District
+from hamburg_service.catalog.models import CatalogEvent, CatalogEventKind, District
 from hamburg_service.core import db
+from hamburg_service.feedback.models import AccessibilityFeedback
 
 
 @pytest.mark.django_db
@@ -21,10 +22,24 @@ def test_rows_insert_writes_what_save_would_and_sets_the_key_of_a_single_row():
     assert not one._state.adding
     assert District.objects.get(pk=one.pk).name_en == "Centre"
 
-    event = CatalogEvent(action="created", object_type="district", object_id=one.pk)
-    db.rows_insert([event])  # auto_now_add is filled in as by save()
+    feedback = AccessibilityFeedback(message="Der Kontrast ist zu schwach.")
+    db.rows_insert([feedback])  # auto_now_add is filled in as by save()
+    stored_feedback = AccessibilityFeedback.objects.get(pk=feedback.pk)
+    assert abs(stored_feedback.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+    at = dt.datetime(2030, 1, 14, 9, 0, tzinfo=dt.UTC)
+    event = CatalogEvent(
+        kind=CatalogEventKind.CREATED,
+        object_type="district",
+        object_id=one.pk,
+        at=at,
+        actor_kind="system",
+        actor_name="tests",
+        data={"summary": "Mitte"},
+    )
+    db.rows_insert([event])  # JSON is prepared as by save()
     stored = CatalogEvent.objects.get(pk=event.pk)
-    assert abs(stored.at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+    assert (stored.at, stored.kind, stored.data) == (at, "created", {"summary": "Mitte"})
 
     db.rows_insert(
         [District(slug=f"d{i}", name_de=f"Bezirk {i}", name_en=f"District {i}") for i in range(3)]

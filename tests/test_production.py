@@ -39,14 +39,44 @@ PRODUCTION = {
 }
 
 
+# What a multi-process deployment behind a proxy adds (docs/deploy.md); the check does not
+# connect to the cache.
+BEHIND_A_PROXY = {"CACHE_URL": "redis://127.0.0.1:6379/0", "TRUSTED_PROXIES": "1"}
+DEPLOY_CHECK = (
+    "from django.core.management import call_command\n"
+    "call_command('check', '--deploy', '--fail-level', 'DEBUG')\n"
+)
+
+
 def test_deploy_check_reports_nothing_in_production_mode():
-    result = run_django(
-        "from django.core.management import call_command\n"
-        "call_command('check', '--deploy', '--fail-level', 'DEBUG')\n",
-        **PRODUCTION,
-    )
+    result = run_django(DEPLOY_CHECK, **PRODUCTION, **BEHIND_A_PROXY)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_flags_a_process_local_cache_and_no_trusted_proxies():
+    result = run_django(DEPLOY_CHECK, **PRODUCTION, CACHE_URL="", TRUSTED_PROXIES="0")
+    assert result.returncode != 0
+    assert "hamburg.E001" in result.stderr
+    assert "hamburg.W001" in result.stderr
+
+
+def test_production_settings_trust_the_configured_proxies_for_client_addresses():
+    result = run_django(
+        "from django.conf import settings\n"
+        "print(settings.TRUSTED_PROXIES)\n"
+        "print(settings.AXES_CLIENT_IP_CALLABLE)\n"
+        "print(hasattr(settings, 'RATELIMIT_IP_META_KEY'))\n"
+        "print(any('ratelimit' in app for app in settings.INSTALLED_APPS))\n",
+        **PRODUCTION,
+        TRUSTED_PROXIES="1",
+    )
+    assert result.stdout.split() == [
+        "1",
+        "hamburg_service.core.ratelimit.client_address",
+        "False",
+        "False",
+    ], result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

@@ -21,7 +21,7 @@ from hamburg_service.visits.services import counters, tickets
 from tests.support.cities import weekday_location
 
 MONDAY = dt.datetime(2030, 1, 14, 9, 0, tzinfo=dt.UTC)  # 10:00 in Hamburg
-PINNED = {"desk": 16, "counter": 11, "day": 9}
+PINNED = {"desk": 17, "counter": 11, "day": 9}
 
 
 @pytest.fixture

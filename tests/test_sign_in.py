@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
 
-from hamburg_service.accounts.models import Role
+from hamburg_service.accounts.models import Role, User
+from tests.support.db import unchanged
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
@@ -29,7 +31,8 @@ def test_sign_in_opens_the_staff_area_and_sign_out_ends_it(client, make_staff):
 
 def test_wrong_password_keeps_the_username_and_says_why(client, make_staff):
     user = make_staff(Role.CLERK)
-    response = client.post("/staff/login/", {"username": user.username, "password": "wrong"})
+    with unchanged(User, Session):  # nobody signed in
+        response = client.post("/staff/login/", {"username": user.username, "password": "wrong"})
     assert response.status_code == 200
     html = response.content.decode()
     assert f'value="{user.username}"' in html
@@ -40,7 +43,8 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     user = make_staff(Role.CLERK)
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/staff/login/", {"username": user.username, "password": "wrong"})
-    locked = client.post("/staff/login/", {"username": user.username, "password": PASSWORD})
+    with unchanged(User, Session):
+        locked = client.post("/staff/login/", {"username": user.username, "password": PASSWORD})
     assert locked.status_code == 429
     assert "/staff/" not in locked.get("Location", "")
     assert client.get("/staff/").status_code == 302  # still not signed in

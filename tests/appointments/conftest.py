@@ -6,14 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 
-from hamburg_service.appointments.services import PersonInput
+from hamburg_service.accounts.models import Role
+from hamburg_service.appointments import jobs
+from hamburg_service.appointments.services.booking import Booking, Slot, appointment_book
+from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog.models import (
     Counter,
     District,
     Location,
     Service,
 )
+from hamburg_service.core.actors import Actor
 from tests.support.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))  # winter time, for readable fixtures
@@ -42,6 +47,44 @@ def person(n: int = 1, **fields: str) -> PersonInput:
         email=fields.get("email", f"person{n}@example.org"),
         language=fields.get("language", "de"),
     )
+
+
+def book(
+    location: Location,
+    services: list[Service],
+    start: dt.datetime,
+    who: PersonInput,
+    *,
+    actor: Actor | None = None,
+    **kwargs: object,
+) -> Booking:
+    """Book as the resident `who` (or as `actor`, e.g. staff booking for a caller)."""
+    return appointment_book(
+        slot=Slot.of(location, services, start),
+        person=who,
+        actor=actor or Actor.resident(who.email),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+# The scheduler's appointment jobs in the order a tick runs them (what the removed
+# `appointments_sweep` command did in one pass).
+SWEEP = (
+    jobs.holds_release,
+    jobs.waitlist_settle,
+    jobs.waitlist_offer,
+    jobs.held_seats_release,
+    jobs.reminders,
+    jobs.closure_notices,
+    jobs.past_seats_forget,
+)
+
+
+def sweep(now: dt.datetime | None = None) -> None:
+    """One pass of the appointment book's periodic work at `now` (default: the clock)."""
+    now = now or timezone.now()
+    for job in SWEEP:
+        job(now)
 
 
 @pytest.fixture
@@ -92,3 +135,9 @@ def city(db, settings) -> City:
     other_counter = Counter.objects.create(location=other, name="Platz 1")
     other_counter.services.add(anmeldung, passport)
     return City(location, other, anmeldung, passport, permit, counters)
+
+
+@pytest.fixture
+def clerk(city, make_staff) -> Actor:
+    """A member of the front desk at the centre, as the actor of staff actions."""
+    return Actor.staff(make_staff(Role.FRONT_DESK, locations=["centre"]))

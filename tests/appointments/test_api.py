@@ -13,11 +13,17 @@ from django.core.cache import cache
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
+    AppointmentService,
     Booker,
+    CounterDay,
+    DayLedger,
     SeatClaim,
     Status,
 )
 from hamburg_service.catalog.models import Closure
+from hamburg_service.core.errors import PROBLEM_TYPE_BASE
+from hamburg_service.notifications.models import Message
+from tests.support.db import unchanged
 
 from .conftest import DAY, NOW, at
 
@@ -51,11 +57,13 @@ def book(client, start=None, n=1, headers=None, **fields):
     )
 
 
-def problem(response, status):
+def problem(response, status, code=None):
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status
+    if code is not None:
+        assert body["type"] == PROBLEM_TYPE_BASE + code, body
     return body
 
 
@@ -63,13 +71,17 @@ def fields_of(body):
     return [e["field"] for e in body.get("errors", [])]
 
 
-def snapshot():
-    return (
-        Appointment.objects.count(),
-        SeatClaim.objects.count(),
-        AppointmentEvent.objects.count(),
-        Booker.objects.count(),
-    )
+# What a refused booking, move or cancellation must leave exactly as it was.
+BOOK = (
+    Appointment,
+    AppointmentService,
+    AppointmentEvent,
+    SeatClaim,
+    CounterDay,
+    DayLedger,
+    Booker,
+    Message,
+)
 
 
 def confirm_token_from(message):
@@ -142,7 +154,7 @@ def test_several_services_give_a_longer_visit(client, city):
 
 
 def test_unknown_service_is_422_naming_services(client, city):
-    body = problem(free(client, services=["anmeldung", "nonsense"]), 422)
+    body = problem(free(client, services=["anmeldung", "nonsense"]), 422, "invalid-input")
     assert fields_of(body) == ["services"]
     assert "nonsense" in body["errors"][0]["message"]
 
@@ -220,8 +232,11 @@ def test_booking_without_confirmation_is_confirmed_at_once(
     appointment = Appointment.objects.get()
     assert appointment.reference == body["reference"]
     assert appointment.status == Status.CONFIRMED
+    assert appointment.confirmed_at == NOW
+    assert appointment.events.get().actor_name == "person1@example.org"
     assert len(mail.outbox) == 1
     assert body["manage_token"] in mail.outbox[0].body
+    assert Message.objects.get().template == "appointments/booked"
     detail = client.get(f"{API}/appointments/{body['manage_token']}")
     assert detail.json()["reference"] == body["reference"]
 
@@ -245,10 +260,11 @@ def test_booking_with_confirmation_is_held_until_the_mailed_link(
     assert token != body["manage_token"]
     assert Appointment.objects.get().status == Status.HELD
 
-    forged = client.post(
-        f"{API}/appointments/confirm", {"token": token + "x"}, content_type="application/json"
-    )
-    problem(forged, 404)
+    with unchanged(*BOOK):
+        forged = client.post(
+            f"{API}/appointments/confirm", {"token": token + "x"}, content_type="application/json"
+        )
+    problem(forged, 404, "link-invalid")
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(
             f"{API}/appointments/confirm", {"token": token}, content_type="application/json"
@@ -257,10 +273,17 @@ def test_booking_with_confirmation_is_held_until_the_mailed_link(
     assert confirmed.json()["status"] == "confirmed"
     assert confirmed.json()["reference"] == body["reference"]
     assert Appointment.objects.get().status == Status.CONFIRMED
-    again = client.post(
-        f"{API}/appointments/confirm", {"token": token}, content_type="application/json"
-    )
+    assert Appointment.objects.get().confirmed_at == NOW
+    assert [m.template for m in Message.objects.order_by("pk")] == [
+        "appointments/confirm",
+        "appointments/confirmed",
+    ]
+    with unchanged(*BOOK):
+        again = client.post(
+            f"{API}/appointments/confirm", {"token": token}, content_type="application/json"
+        )
     assert again.status_code == 200  # idempotent
+    assert again.json()["status"] == "confirmed"
 
 
 def test_an_expired_hold_cannot_be_confirmed(
@@ -271,50 +294,51 @@ def test_an_expired_hold_cannot_be_confirmed(
         assert book(client, at(9)).status_code == 201
     token = confirm_token_from(mail.outbox[0])
     later = NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES, seconds=1)
-    with time_machine.travel(later, tick=False):
+    with time_machine.travel(later, tick=False), unchanged(*BOOK):
         response = client.post(
             f"{API}/appointments/confirm", {"token": token}, content_type="application/json"
         )
-    problem(response, 409)
+    problem(response, 409, "hold-expired")
     assert Appointment.objects.get().status != Status.CONFIRMED
 
 
 def test_a_taken_time_is_409_with_the_next_free_times(client, city):
     assert book(client, at(9), 1).status_code == 201
     assert book(client, at(9), 2).status_code == 201
-    before = snapshot()
-    body = problem(book(client, at(9), 3), 409)
+    with unchanged(*BOOK):
+        body = problem(book(client, at(9), 3), 409, "slot-taken")
     assert body["next_free_times"]
     assert {t["location"] for t in body["next_free_times"]} == {"centre"}
     starts = [dt.datetime.fromisoformat(t["start"]) for t in body["next_free_times"]]
     assert at(9) not in starts
-    assert snapshot() == before
     # A suggested time really is bookable.
     assert book(client, starts[0], 3).status_code == 201
 
 
 @pytest.mark.parametrize(
-    ("start", "why"),
+    ("start", "code"),
     [
-        (at(9, day=dt.date(2030, 1, 4)), "past"),
-        (at(9, 5), "off the grid"),
-        (at(9, 0).replace(second=30), "off the grid"),
-        (at(9, day=dt.date(2031, 1, 13)), "beyond the window"),
-        (at(9, day=dt.date(2030, 1, 7)), "today, before the first bookable day"),
+        (at(9, day=dt.date(2030, 1, 4)), "time-past"),
+        (at(9, 5), "invalid-input"),  # off the grid
+        (at(9, 0).replace(second=30), "invalid-input"),  # off the grid
+        (at(9, day=dt.date(2031, 1, 13)), "outside-booking-window"),
+        (at(9, day=dt.date(2030, 1, 7)), "time-past"),  # earlier today
+        # later today, before the first bookable day
+        (at(11, day=dt.date(2030, 1, 7)), "outside-booking-window"),
     ],
 )
-def test_bad_times_are_422_naming_start(client, city, start, why):
-    before = snapshot()
-    body = problem(book(client, start), 422)
-    assert fields_of(body) == ["start"], why
-    assert snapshot() == before
+def test_bad_times_are_422_naming_start(client, city, start, code):
+    with unchanged(*BOOK):
+        body = problem(book(client, start), 422, code)
+    assert fields_of(body) == ["start"]
 
 
 def test_a_time_without_zone_or_not_a_time_is_422_naming_start(client, city):
-    body = problem(_book_raw(client, "soon"), 422)
-    assert fields_of(body) == ["start"]
-    body = problem(_book_raw(client, "2030-01-14T09:00:00"), 422)
-    assert fields_of(body) == ["start"]
+    with unchanged(*BOOK):
+        body = problem(_book_raw(client, "soon"), 422, "invalid-input")
+        assert fields_of(body) == ["start"]
+        body = problem(_book_raw(client, "2030-01-14T09:00:00"), 422, "invalid-input")
+        assert fields_of(body) == ["start"]
     assert not Appointment.objects.exists()
 
 
@@ -333,28 +357,29 @@ def _book_raw(client, start):
 
 
 def test_an_invalid_email_is_422_naming_email(client, city):
-    before = snapshot()
-    body = problem(book(client, email="not-an-address"), 422)
-    assert fields_of(body) == ["email"]
-    body = problem(book(client, email="a@b", name="  "), 422)
-    assert sorted(fields_of(body)) == ["email", "name"]
-    assert snapshot() == before
+    with unchanged(*BOOK):
+        body = problem(book(client, email="not-an-address"), 422, "invalid-input")
+        assert fields_of(body) == ["email"]
+        body = problem(book(client, email="a@b", name="  "), 422, "invalid-input")
+        assert sorted(fields_of(body)) == ["email", "name"]
 
 
 def test_an_unknown_location_or_service_is_422(client, city):
-    assert fields_of(problem(book(client, location="atlantis"), 422)) == ["location"]
-    assert fields_of(problem(book(client, services=["nonsense"]), 422)) == ["services"]
-    assert fields_of(problem(book(client, services=["permit"]), 422)) == ["services"]
-    assert fields_of(problem(book(client, services=[]), 422)) == ["services"]
+    with unchanged(*BOOK):
+        assert fields_of(problem(book(client, location="atlantis"), 422)) == ["location"]
+        assert fields_of(problem(book(client, services=["nonsense"]), 422)) == ["services"]
+        permit = problem(book(client, services=["permit"]), 422, "not-offered-here")
+        assert fields_of(permit) == ["services"]
+        assert fields_of(problem(book(client, services=[]), 422)) == ["services"]
     assert not Appointment.objects.exists()
 
 
 def test_services_that_cannot_be_combined_are_422(client, city):
     city.anmeldung.combinable_with.clear()
-    before = snapshot()
-    body = problem(book(client, at(10), services=["anmeldung", "passport"]), 422)
+    with unchanged(*BOOK):
+        body = problem(book(client, at(10), services=["anmeldung", "passport"]), 422)
+    assert body["type"].endswith("/not-combinable")
     assert fields_of(body) == ["services"]
-    assert snapshot() == before
     city.anmeldung.combinable_with.add(city.passport)
     response = book(client, at(10), services=["anmeldung", "passport"])
     assert response.status_code == 201
@@ -365,10 +390,10 @@ def test_services_that_cannot_be_combined_are_422(client, city):
 
 def test_the_same_email_cannot_book_the_same_service_twice(client, city):
     assert book(client, at(9), 1).status_code == 201
-    before = snapshot()
-    body = problem(book(client, at(10), 1, email="Person1+again@Example.org"), 409)
+    with unchanged(*BOOK):
+        body = problem(book(client, at(10), 1, email="Person1+again@Example.org"), 409)
+    assert body["type"] == PROBLEM_TYPE_BASE + "already-booked"
     assert body["detail"]
-    assert snapshot() == before
     # A different service is fine.
     assert book(client, at(10), 1, services=["passport"]).status_code == 201
 
@@ -378,10 +403,9 @@ def test_too_many_bookings_for_one_email_are_429(client, city, settings):
     first = book(client, at(9), 1).json()
     assert client.post(f"{API}/appointments/{first['manage_token']}/cancel").status_code == 200
     assert book(client, at(10), 1).status_code == 201  # cancelled ones do not block the service
-    before = snapshot()
-    body = problem(book(client, at(11), 1, services=["passport"]), 429)
+    with unchanged(*BOOK):
+        body = problem(book(client, at(11), 1, services=["passport"]), 429, "quota-used-up")
     assert body["detail"]
-    assert snapshot() == before
     assert book(client, at(11), 2, services=["passport"]).status_code == 201
 
 
@@ -437,17 +461,19 @@ def test_details_by_token(client, booked):
 
 
 def test_an_unknown_token_is_a_404_problem(client, booked):
-    body = problem(client.get(f"{API}/appointments/not-a-token"), 404)
+    body = problem(client.get(f"{API}/appointments/not-a-token"), 404, "link-invalid")
     assert body["instance"] == f"{API}/appointments/not-a-token"
-    problem(client.post(f"{API}/appointments/not-a-token/cancel"), 404)
-    problem(
-        client.post(
-            f"{API}/appointments/not-a-token/move",
-            {"start": at(10).isoformat()},
-            content_type="application/json",
-        ),
-        404,
-    )
+    with unchanged(*BOOK):
+        problem(client.post(f"{API}/appointments/not-a-token/cancel"), 404, "link-invalid")
+        problem(
+            client.post(
+                f"{API}/appointments/not-a-token/move",
+                {"start": at(10).isoformat()},
+                content_type="application/json",
+            ),
+            404,
+            "link-invalid",
+        )
 
 
 def test_move_to_another_time(client, booked):
@@ -460,6 +486,10 @@ def test_move_to_another_time(client, booked):
     assert response.status_code == 200, response.content
     assert dt.datetime.fromisoformat(response.json()["start"]) == at(10, day=dt.date(2030, 1, 15))
     assert response.json()["reference"] == booked["reference"]
+    moved = AppointmentEvent.objects.get(kind="moved")
+    assert moved.actor_kind == "resident"
+    assert dt.datetime.fromisoformat(moved.data["to"]) == at(10, day=dt.date(2030, 1, 15))
+    assert Message.objects.filter(template="appointments/moved").count() == 1
     claims = SeatClaim.objects.order_by("start").values_list("start", flat=True)
     assert list(claims) == [at(10, day=dt.date(2030, 1, 15)), at(10, 10, day=dt.date(2030, 1, 15))]
     detail = client.get(f"{API}/appointments/{token}").json()
@@ -480,26 +510,26 @@ def test_move_to_a_taken_or_bad_time_is_refused(client, booked):
     token = booked["manage_token"]
     assert book(client, at(10), 2).status_code == 201
     assert book(client, at(10), 3).status_code == 201
-    before = snapshot()
-    body = problem(
-        client.post(
-            f"{API}/appointments/{token}/move",
-            {"start": at(10).isoformat()},
-            content_type="application/json",
-        ),
-        409,
-    )
-    assert body["next_free_times"]
-    body = problem(
-        client.post(
-            f"{API}/appointments/{token}/move",
-            {"start": at(10, 5).isoformat()},
-            content_type="application/json",
-        ),
-        422,
-    )
-    assert fields_of(body) == ["start"]
-    assert snapshot() == before
+    with unchanged(*BOOK):
+        body = problem(
+            client.post(
+                f"{API}/appointments/{token}/move",
+                {"start": at(10).isoformat()},
+                content_type="application/json",
+            ),
+            409,
+            "slot-taken",
+        )
+        assert body["next_free_times"]
+        body = problem(
+            client.post(
+                f"{API}/appointments/{token}/move",
+                {"start": at(10, 5).isoformat()},
+                content_type="application/json",
+            ),
+            422,
+        )
+        assert fields_of(body) == ["start"]
     detail = client.get(f"{API}/appointments/{token}").json()
     assert dt.datetime.fromisoformat(detail["start"]) == at(9)
 
@@ -510,15 +540,19 @@ def test_cancel_then_cancel_again(client, booked):
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     assert not SeatClaim.objects.exists()
-    problem(client.post(f"{API}/appointments/{token}/cancel"), 409)
-    problem(
-        client.post(
-            f"{API}/appointments/{token}/move",
-            {"start": at(10).isoformat()},
-            content_type="application/json",
-        ),
-        409,
-    )
+    cancelled = AppointmentEvent.objects.get(kind="cancelled")
+    assert (cancelled.actor_kind, cancelled.data) == ("resident", {"note": "api"})
+    with unchanged(*BOOK):
+        problem(client.post(f"{API}/appointments/{token}/cancel"), 409, "appointment-inactive")
+        problem(
+            client.post(
+                f"{API}/appointments/{token}/move",
+                {"start": at(10).isoformat()},
+                content_type="application/json",
+            ),
+            409,
+            "appointment-inactive",
+        )
     # The freed time is bookable again.
     assert book(client, at(9), 2).status_code == 201
 
@@ -549,26 +583,27 @@ def test_the_openapi_schema_lists_the_appointment_paths(client, db):
 
 def test_an_appointment_that_took_place_cannot_be_moved(client, booked):
     token = booked["manage_token"]
-    with time_machine.travel(at(12), tick=False):
-        problem(client.post(f"{API}/appointments/{token}/cancel"), 409)
+    with time_machine.travel(at(12), tick=False), unchanged(*BOOK):
+        problem(client.post(f"{API}/appointments/{token}/cancel"), 409, "appointment-past")
         response = client.post(
             f"{API}/appointments/{token}/move",
             {"start": at(10, day=dt.date(2030, 1, 16)).isoformat()},
             content_type="application/json",
         )
-    problem(response, 409)
+    problem(response, 409, "appointment-past")
 
 
 def test_a_limit_of_two_active_appointments_per_service_is_kept(client, city, settings):
     settings.MAX_ACTIVE_PER_PERSON_AND_SERVICE = 2
     assert book(client, at(8), 1).status_code == 201
     assert book(client, at(9), 1).status_code == 201
-    problem(book(client, at(10), 1), 409)
+    with unchanged(*BOOK):
+        problem(book(client, at(10), 1), 409, "already-booked")
 
 
 def test_availability_refuses_a_service_listed_twice_like_booking_does(client, city):
-    assert fields_of(problem(book(client, services=["anmeldung", "anmeldung"]), 422)) == [
-        "services"
-    ]
+    with unchanged(*BOOK):
+        twice = problem(book(client, services=["anmeldung", "anmeldung"]), 422)
+    assert fields_of(twice) == ["services"]
     body = problem(free(client, services=["anmeldung", "anmeldung"]), 422)
     assert fields_of(body) == ["services"]

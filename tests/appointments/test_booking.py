@@ -8,19 +8,39 @@ import pytest
 import time_machine
 from django.core import mail
 
-from hamburg_service.appointments import availability, services
+from hamburg_service.appointments import availability
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
+    AppointmentService,
+    Booker,
     CounterDay,
     DayLedger,
     SeatClaim,
     Status,
 )
+from hamburg_service.appointments.selectors import appointment_by_token
+from hamburg_service.appointments.services import lifecycle, sweeps
 from hamburg_service.catalog.models import Closure, Counter
-from hamburg_service.core.errors import Conflict, InvalidInput
+from hamburg_service.core.errors import Conflict, InvalidInput, NotFound, TooMany
+from hamburg_service.notifications.models import Message
+from tests.support.actors import RESIDENT, SYSTEM
+from tests.support.db import unchanged
 
+from . import conftest
 from .conftest import DAY, NOW, at, person
+
+# What a refused booking, move or cancellation must leave exactly as it was.
+BOOK = (
+    Appointment,
+    AppointmentService,
+    AppointmentEvent,
+    SeatClaim,
+    CounterDay,
+    DayLedger,
+    Booker,
+    Message,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,11 +50,11 @@ def frozen_now():
 
 
 def book(city, start, n=1, svc=None, **kwargs):
-    return services.appointment_book(
-        location=kwargs.pop("location", city.location),
-        services=svc or [city.anmeldung],
-        start=start,
-        person=kwargs.pop("who", person(n)),
+    return conftest.book(
+        kwargs.pop("location", city.location),
+        svc or [city.anmeldung],
+        start,
+        kwargs.pop("who", person(n)),
         **kwargs,
     )
 
@@ -110,9 +130,22 @@ def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
     assert appointment.start == at(9)
     assert appointment.end == at(9, 20)
     assert len(appointment.reference) == 8
+    assert appointment.created_at == appointment.confirmed_at == NOW  # confirmed at once
     assert SeatClaim.objects.filter(appointment=appointment).count() == 2
     assert ledger_matches_seats(city.location)
-    assert list(AppointmentEvent.objects.values_list("kind", flat=True)) == ["confirmed"]
+    event = AppointmentEvent.objects.get()
+    assert (event.kind, event.at, event.actor_kind, event.actor_name, event.actor_user) == (
+        "confirmed",
+        NOW,
+        "resident",
+        "person1@example.org",
+        None,
+    )
+    assert event.data == {"channel": "public"}
+    outbox = Message.objects.get()
+    assert outbox.template == "appointments/booked"
+    assert outbox.about == f"appointment:{appointment.reference}"
+    assert outbox.status == "sent"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["person1@example.org"]
@@ -126,9 +159,10 @@ def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
 def test_two_counters_give_two_seats_and_the_third_gets_409_with_next_times(city):
     book(city, at(9), 1)
     book(city, at(9), 2)
-    with pytest.raises(Conflict) as caught:
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
         book(city, at(9), 3)
     assert caught.value.status == 409
+    assert caught.value.code == "slot-taken"
     next_times = caught.value.extra["next_free_times"]
     assert next_times
     assert next_times[0]["location"] == "centre"
@@ -139,7 +173,7 @@ def test_two_counters_give_two_seats_and_the_third_gets_409_with_next_times(city
 def test_overlapping_visits_are_refused_but_touching_ones_fit(city):
     book(city, at(9), 1)
     book(city, at(9), 2)
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict):
         book(city, at(9, 10), 3)  # both counters busy until 9:20
     book(city, at(9, 20), 4)
     assert SeatClaim.objects.count() == 6
@@ -149,24 +183,26 @@ def test_several_services_add_up_and_must_be_combinable(city):
     both = book(city, at(10), svc=[city.anmeldung, city.passport]).appointment
     assert both.units == 4  # 15 + 20 minutes on a 10-minute grid
     city.passport.combinable_with.clear()
-    with pytest.raises(InvalidInput) as caught:
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
         book(city, at(11), 2, svc=[city.anmeldung, city.passport])
     assert caught.value.errors[0]["field"] == "services"
+    assert caught.value.code == "not-combinable"
 
 
 @pytest.mark.parametrize(
-    ("start", "why"),
+    ("start", "code"),
     [
-        (at(9, day=dt.date(2030, 1, 6)), "past"),
-        (at(9, 5), "grid"),
-        (at(9, day=dt.date(2031, 1, 13)), "window"),
-        (dt.datetime(2030, 1, 14, 9, 0), "naive"),
+        (at(9, day=dt.date(2030, 1, 6)), "time-past"),
+        (at(9, 5), "invalid-input"),  # off the grid
+        (at(9, day=dt.date(2031, 1, 13)), "outside-booking-window"),
+        (dt.datetime(2030, 1, 14, 9, 0), "invalid-input"),  # naive
     ],
 )
-def test_bad_times_are_refused_naming_the_start(city, start, why):
-    with pytest.raises(InvalidInput) as caught:
+def test_bad_times_are_refused_naming_the_start(city, start, code):
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
         book(city, start)
-    assert caught.value.errors[0]["field"] == "start", why
+    assert caught.value.errors[0]["field"] == "start"
+    assert caught.value.code == code
     assert not Appointment.objects.exists()
 
 
@@ -179,34 +215,39 @@ def test_a_closed_time_is_not_bookable(city):
         earliest_time=dt.time(13),
         limit=5,
     )
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
         book(city, at(12))  # closes at 12
+    assert caught.value.code == "slot-taken"
     Closure.objects.create(location=city.location, start_date=DAY, end_date=DAY)
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict):
         book(city, at(9))
 
 
 def test_services_the_location_cannot_serve_are_refused(city):
-    with pytest.raises(InvalidInput):
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
         book(city, at(9), svc=[city.permit])
+    assert caught.value.code == "not-offered-here"
     city.anmeldung.access = "walk_in"
     city.anmeldung.save()
-    with pytest.raises(InvalidInput):
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
         book(city, at(9))
+    assert caught.value.code == "not-bookable"
 
 
 def test_bad_person_details_name_the_fields(city):
-    with pytest.raises(InvalidInput) as caught:
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
         book(city, at(9), who=person(1, name=" ", email="not-an-address"))
     assert {e["field"] for e in caught.value.errors} == {"name", "email"}
 
 
 def test_one_active_appointment_per_person_and_service(city):
     book(city, at(9), who=person(1, email="Anna@Example.org"))
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
         book(city, at(10), who=person(1, email="anna+second@example.org"))
-    with pytest.raises(Conflict):
+    assert caught.value.code == "already-booked"
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
         book(city, at(10), location=city.other, who=person(1, email="anna@example.org"))
+    assert caught.value.code == "already-booked"
     # Another service is fine.
     book(city, at(10), svc=[city.passport], who=person(1, email="anna@example.org"))
 
@@ -214,23 +255,41 @@ def test_one_active_appointment_per_person_and_service(city):
 def test_too_many_bookings_per_email_are_refused(city, settings):
     settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS = 2
     first = book(city, at(9), who=person(1, email="busy@example.org")).appointment
-    services.appointment_cancel(appointment=first)
+    lifecycle.appointment_cancel(appointment=first, actor=RESIDENT)
     book(city, at(10), who=person(1, email="busy@example.org"))
-    with pytest.raises(services.TooMany):
+    with unchanged(*BOOK), pytest.raises(TooMany) as caught:
         book(city, at(11), svc=[city.passport], who=person(1, email="busy@example.org"))
+    assert caught.value.code == "quota-used-up"
 
 
-def test_online_bookings_keep_a_share_for_walk_ins_and_staff(city, settings):
+def test_holds_never_confirmed_do_not_count_towards_the_limit_of_the_address(city, settings):
+    settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS = 1
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    victim = person(1, email="victim@example.org")
+    held = book(city, at(9), who=victim).appointment  # someone else typed the address
+    assert held.confirmed_at is None
+    lifecycle.appointment_cancel(appointment=held, actor=RESIDENT)
+    later = NOW + dt.timedelta(minutes=1)
+    booked = book(city, at(10), who=victim, now=later)
+    assert booked.appointment.status == Status.HELD  # the owner is not refused
+    lifecycle.appointment_confirm(token=booked.confirm_token, actor=RESIDENT, now=later)
+    with unchanged(*BOOK), pytest.raises(TooMany) as caught:
+        book(city, at(11), svc=[city.passport], who=victim, now=later)
+    assert caught.value.code == "quota-used-up"
+
+
+def test_online_bookings_keep_a_share_for_walk_ins_and_staff(city, settings, clerk):
     settings.WALK_IN_SHARE = 0.25
     settings.STAFF_SHARE = 0.25
     # 2 counters × 24 units = 48; online may fill half: 24 units = 12 two-unit visits.
     starts = [at(8 + (i * 20) // 60, (i * 20) % 60) for i in range(12)]
     for i, start in enumerate(starts):
         book(city, start, i + 1)
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict):
         book(city, at(11, 20), 99)
-    staff = book(city, at(11, 20), 100, channel="staff").appointment
+    staff = book(city, at(11, 20), 100, channel="staff", actor=clerk).appointment
     assert staff.status == Status.CONFIRMED
+    assert staff.events.get().actor_user == clerk.user
     assert ledger_matches_seats(city.location)
 
 
@@ -241,18 +300,24 @@ def test_hold_is_confirmed_by_the_link_and_released_when_not(
     with django_capture_on_commit_callbacks(execute=True):
         held = book(city, at(9))
     assert held.appointment.status == Status.HELD
+    assert held.appointment.confirmed_at is None
     assert held.confirm_token in mail.outbox[0].body
-    confirmed = services.appointment_confirm(token=held.confirm_token)
+    confirmed = lifecycle.appointment_confirm(token=held.confirm_token, actor=RESIDENT)
     assert confirmed.status == Status.CONFIRMED
-    assert services.appointment_confirm(token=held.confirm_token).status == Status.CONFIRMED
+    assert confirmed.confirmed_at == NOW
+    again = lifecycle.appointment_confirm(token=held.confirm_token, actor=RESIDENT)
+    assert again.status == Status.CONFIRMED
+    assert list(confirmed.events.values_list("kind", flat=True)) == ["held", "confirmed"]
 
     late = book(city, at(10), 2)
     with time_machine.travel(NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)):
-        with pytest.raises(Conflict):
-            services.appointment_confirm(token=late.confirm_token)
-        assert services.holds_release_expired() == 1
+        with unchanged(*BOOK), pytest.raises(Conflict) as caught:
+            lifecycle.appointment_confirm(token=late.confirm_token, actor=RESIDENT)
+        assert caught.value.code == "hold-expired"
+        assert sweeps.holds_release_expired(actor=SYSTEM) == 1
     late.appointment.refresh_from_db()
     assert late.appointment.status == Status.EXPIRED
+    assert late.appointment.events.get(kind="expired").actor == SYSTEM
     assert not SeatClaim.objects.filter(appointment=late.appointment).exists()
     assert ledger_matches_seats(city.location)
 
@@ -260,7 +325,7 @@ def test_hold_is_confirmed_by_the_link_and_released_when_not(
 def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweeper(city, settings):
     settings.BOOKING_CONFIRM_BY_EMAIL = True
     holds = [book(city, at(9), n) for n in (1, 2)]  # both counters held at 9:00
-    with pytest.raises(Conflict):
+    with unchanged(*BOOK), pytest.raises(Conflict):
         book(city, at(9), 3)
     with time_machine.travel(NOW + dt.timedelta(minutes=settings.BOOKING_HOLD_MINUTES + 1)):
         booked = book(city, at(9), 3)
@@ -268,7 +333,7 @@ def test_a_booking_frees_expired_holds_in_its_way_without_waiting_for_the_sweepe
     for hold in holds:
         hold.appointment.refresh_from_db()
         assert hold.appointment.status == Status.EXPIRED
-        assert hold.appointment.events.filter(kind="expired").exists()
+        assert hold.appointment.events.filter(kind="expired", actor_kind="system").exists()
     assert SeatClaim.objects.filter(appointment=booked.appointment).count() == 2
     assert ledger_matches_seats(city.location)
 
@@ -282,11 +347,12 @@ def test_the_seat_constraint_refuses_what_drifted_masks_would_allow_and_nothing_
     CounterDay.objects.update(taken="0")  # as if the masks had drifted from the seats
     ledger = DayLedger.objects.get(location=city.location, date=DAY).booked_units
 
-    with pytest.raises(Conflict) as caught:
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
         book(city, at(9), 3)
     assert caught.value.status == 409
-    with pytest.raises(Conflict):
-        services.appointment_move(appointment=later.appointment, start=at(9))
+    assert caught.value.code == "slot-taken"
+    with unchanged(*BOOK), pytest.raises(Conflict):
+        lifecycle.appointment_move(appointment=later.appointment, start=at(9), actor=RESIDENT)
 
     assert Appointment.objects.count() == 2
     assert DayLedger.objects.get(location=city.location, date=DAY).booked_units == ledger
@@ -298,44 +364,61 @@ def test_the_seat_constraint_refuses_what_drifted_masks_would_allow_and_nothing_
 
 def test_forged_tokens_find_nothing(city):
     book(city, at(9))
-    with pytest.raises(services.NotFound):
-        services.appointment_confirm(token="forged")
-    with pytest.raises(services.NotFound):
-        services.appointment_by_token(token="forged")
+    with unchanged(*BOOK), pytest.raises(NotFound) as caught:
+        lifecycle.appointment_confirm(token="forged", actor=RESIDENT)
+    assert caught.value.code == "link-invalid"
+    with pytest.raises(NotFound) as caught:
+        appointment_by_token(token="forged")
+    assert caught.value.code == "link-invalid"
 
 
 def test_cancel_frees_the_seat_at_once(city):
     booking = book(city, at(9))
     book(city, at(9), 2)
-    services.appointment_cancel(appointment=booking.appointment, reason="verhindert")
+    lifecycle.appointment_cancel(
+        appointment=booking.appointment, actor=RESIDENT, reason="verhindert"
+    )
     assert booking.appointment.status == Status.CANCELLED
     assert ledger_matches_seats(city.location)
     book(city, at(9), 3)  # the seat is free again
-    with pytest.raises(Conflict):
-        services.appointment_cancel(appointment=booking.appointment)
-    assert "cancelled" in AppointmentEvent.objects.filter(
-        appointment=booking.appointment
-    ).values_list("kind", flat=True)
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
+        lifecycle.appointment_cancel(appointment=booking.appointment, actor=RESIDENT)
+    assert caught.value.code == "appointment-inactive"
+    cancelled = booking.appointment.events.get(kind="cancelled")
+    assert (cancelled.at, cancelled.actor, cancelled.data) == (
+        NOW,
+        RESIDENT,
+        {"note": "verhindert"},
+    )
 
 
 def test_move_to_a_later_time_and_by_ten_minutes_over_its_own_seats(city):
     appointment = book(city, at(9)).appointment
-    services.appointment_move(appointment=appointment, start=at(9, 10))
+    lifecycle.appointment_move(appointment=appointment, start=at(9, 10), actor=RESIDENT)
     assert appointment.start == at(9, 10)
     assert SeatClaim.objects.filter(appointment=appointment).count() == 2
-    services.appointment_move(appointment=appointment, start=at(10, day=DAY + dt.timedelta(days=1)))
-    assert appointment.start == at(10, day=DAY + dt.timedelta(days=1))
+    tomorrow = at(10, day=DAY + dt.timedelta(days=1))
+    lifecycle.appointment_move(appointment=appointment, start=tomorrow, actor=RESIDENT)
+    assert appointment.start == tomorrow
     assert ledger_matches_seats(city.location)
     assert ledger_matches_seats(city.location, DAY + dt.timedelta(days=1))
     assert appointment.name == "Person 1"
+    moves = [
+        (dt.datetime.fromisoformat(e.data["from"]), dt.datetime.fromisoformat(e.data["to"]))
+        for e in appointment.events.filter(kind="moved")
+    ]
+    assert moves == [(at(9), at(9, 10)), (at(9, 10), tomorrow)]
+    assert appointment.channel == "public"  # a resident moving keeps the online share
 
 
 def test_move_into_a_full_time_changes_nothing(city):
     mine = book(city, at(9)).appointment
     book(city, at(10), 2)
     book(city, at(10), 3)
-    with pytest.raises(Conflict):
-        services.appointment_move(appointment=mine, start=at(10))
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
+        lifecycle.appointment_move(appointment=mine, start=at(10), actor=RESIDENT)
+    assert caught.value.code == "slot-taken"
+    assert caught.value.extra["next_free_times"]
     mine.refresh_from_db()
     assert mine.start == at(9)
     assert SeatClaim.objects.filter(appointment=mine).count() == 2

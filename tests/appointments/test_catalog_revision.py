@@ -14,12 +14,15 @@ from django.test.utils import CaptureQueriesContext
 from hamburg_service.appointments import availability
 from hamburg_service.catalog.models import (
     CatalogEvent,
+    CatalogEventKind,
     CatalogRevision,
     Closure,
     Counter,
     ScheduleRule,
 )
 from hamburg_service.catalog.revision import revision_current, revision_pinned
+from hamburg_service.core.events import event_record
+from tests.support.actors import SYSTEM
 
 from .conftest import DAY, NOW, at
 
@@ -74,7 +77,10 @@ def test_inserts_updates_deletes_and_bulk_updates_each_change_the_revision(city)
     with connection.cursor() as cursor:  # raw SQL too
         cursor.execute("UPDATE catalog_service SET handling_minutes = 25")
     assert changed()
-    CatalogEvent.objects.create(action="x", object_type="y", object_id=1)
+    event_record(
+        city.location, kind=CatalogEventKind.CHANGED, actor=SYSTEM, at=NOW, data={"summary": "x"}
+    )
+    assert CatalogEvent.objects.filter(object_type="location", kind="changed").exists()
     seen.append(revision_current())
     assert seen[-1] == seen[-2]  # the event log does not shape availability
 

@@ -14,11 +14,34 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils.http import urlencode
 
-from hamburg_service.appointments import services
-from hamburg_service.appointments.models import Appointment, SeatClaim, Status
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentService,
+    Booker,
+    CounterDay,
+    DayLedger,
+    SeatClaim,
+    Status,
+)
 from hamburg_service.catalog import hours
+from hamburg_service.notifications.models import Message
+from tests.support.db import unchanged
 
+from . import conftest
 from .conftest import DAY, NOW, at, person
+
+# What a refused booking, move or cancellation must leave exactly as it was.
+BOOK = (
+    Appointment,
+    AppointmentService,
+    AppointmentEvent,
+    SeatClaim,
+    CounterDay,
+    DayLedger,
+    Booker,
+    Message,
+)
 
 SEARCH = "/appointments/"
 ERROR_SUMMARY = 'class="error-summary"'
@@ -65,9 +88,7 @@ def token_from(response) -> str:
 
 
 def booked(city, start=None, n=1):
-    return services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=start or at(9), person=person(n)
-    )
+    return conftest.book(city.location, [city.anmeldung], start or at(9), person(n))
 
 
 # --- search ---------------------------------------------------------------------------------
@@ -171,7 +192,8 @@ def test_the_booking_page_shows_the_chosen_time(client, city):
 
 
 def test_an_empty_name_and_bad_email_show_the_error_summary_and_keep_the_input(client, city):
-    response = post_booking(client, name="", email="erika@")
+    with unchanged(*BOOK):
+        response = post_booking(client, name="", email="erika@")
     assert response.status_code == 422
     page = text(response)
     assert ERROR_SUMMARY in page
@@ -193,7 +215,14 @@ def test_a_valid_booking_redirects_to_the_manage_page(
     assert appointment.status == Status.CONFIRMED
     assert appointment.start == at(9)
     assert appointment.language == "de"
+    event = appointment.events.get()
+    assert (event.kind, event.actor_kind, event.actor_name) == (
+        "confirmed",
+        "resident",
+        "erika@example.org",
+    )
     assert len(mail.outbox) == 1
+    assert Message.objects.get().status == "sent"
     page = client.get(response["Location"])
     assert page.status_code == 200
     content = text(page)
@@ -225,12 +254,21 @@ def test_unknown_tokens_are_404_pages(client, city):
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Seite nicht gefunden" in text(response)
+    booked(city)
+    with unchanged(*BOOK):
+        for url, data in (
+            ("/appointments/manage/nope/", {"action": "cancel-confirmed"}),
+            ("/appointments/manage/nope/", {"action": "keep"}),
+            ("/appointments/manage/nope/move/", {"start": at(10).isoformat()}),
+        ):
+            assert client.post(url, data).status_code == 404, url
 
 
 def test_a_taken_time_shows_the_conflict_and_other_times(client, city):
     booked(city, at(9), 1)
     booked(city, at(9), 2)
-    response = post_booking(client, start=at(9))
+    with unchanged(*BOOK):
+        response = post_booking(client, start=at(9))
     assert response.status_code == 409
     page = text(response)
     assert ERROR_SUMMARY in page
@@ -248,7 +286,8 @@ def test_a_taken_time_shows_the_conflict_and_other_times(client, city):
 
 
 def test_a_bad_time_on_post_is_shown_not_a_crash(client, city):
-    response = post_booking(client, start=at(9, 5))
+    with unchanged(*BOOK):
+        response = post_booking(client, start=at(9, 5))
     assert response.status_code == 422
     assert ERROR_SUMMARY in text(response)
     assert not Appointment.objects.exists()
@@ -256,7 +295,8 @@ def test_a_bad_time_on_post_is_shown_not_a_crash(client, city):
 
 def test_the_same_person_twice_gets_a_message(client, city):
     token_from(post_booking(client, start=at(9)))
-    response = post_booking(client, start=at(10))
+    with unchanged(*BOOK):
+        response = post_booking(client, start=at(10))
     assert response.status_code == 409
     assert ERROR_SUMMARY in text(response)
     assert Appointment.objects.count() == 1
@@ -285,8 +325,9 @@ def test_confirming_takes_a_button_press_not_just_a_visit(
         r'<button type="submit">',
         text(page),
     )
-    client.get(url)
-    client.head(url)
+    with unchanged(*BOOK):
+        client.get(url)
+        client.head(url)
     appointment.refresh_from_db()
     assert appointment.status == Status.HELD
 
@@ -296,6 +337,8 @@ def test_confirming_takes_a_button_press_not_just_a_visit(
     assert appointment.reference in text(done)
     appointment.refresh_from_db()
     assert appointment.status == Status.CONFIRMED
+    assert appointment.confirmed_at == NOW
+    assert appointment.events.get(kind="confirmed").actor_kind == "resident"
 
 
 def test_a_forged_or_expired_confirmation_link_shows_a_problem_page(
@@ -305,9 +348,12 @@ def test_a_forged_or_expired_confirmation_link_shows_a_problem_page(
     with django_capture_on_commit_callbacks(execute=True):
         token_from(post_booking(client))
     url = re.search(r"(/appointments/confirm/[^/\s]+/)", mail.outbox[0].body).group(1)
-    assert client.post("/appointments/confirm/forged/").status_code == 404
-    with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
-        assert client.post(url).status_code == 409
+    with unchanged(*BOOK):
+        assert client.post("/appointments/confirm/forged/").status_code == 404
+        with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
+            expired = client.post(url)
+    assert expired.status_code == 409
+    assert "nicht rechtzeitig bestätigt" in text(expired)
     assert Appointment.objects.get().status == Status.HELD
 
 
@@ -339,9 +385,12 @@ def test_the_cancel_button_cancels(client, city):
     after = text(client.get(url))
     assert 'name="action" value="cancel' not in after
     assert "/move/" not in after
+    cancelled = booking.appointment.events.get(kind="cancelled")
+    assert (cancelled.actor_kind, cancelled.actor_name) == ("resident", "person1@example.org")
     # Cancelling again neither crashes nor changes anything.
-    for action in ("cancel", "cancel-confirmed"):
-        assert client.post(url, {"action": action}).status_code in {200, 302}
+    with unchanged(*BOOK):
+        for action in ("cancel", "cancel-confirmed"):
+            assert client.post(url, {"action": action}).status_code in {200, 302}
     booking.appointment.refresh_from_db()
     assert booking.appointment.status == Status.CANCELLED
     # The move page sends a cancelled appointment back.
@@ -350,7 +399,8 @@ def test_the_cancel_button_cancels(client, city):
 
 def test_a_post_without_the_cancel_action_changes_nothing(client, city):
     booking = booked(city)
-    response = client.post(f"/appointments/manage/{booking.manage_token}/", {})
+    with unchanged(*BOOK):
+        response = client.post(f"/appointments/manage/{booking.manage_token}/", {})
     assert response.status_code == 200
     booking.appointment.refresh_from_db()
     assert booking.appointment.status == Status.CONFIRMED
@@ -379,7 +429,8 @@ def test_the_move_page_shows_problems(client, city, start, status):
     booked(city, at(10), 2)
     booked(city, at(10), 3)
     url = f"/appointments/manage/{booking.manage_token}/move/"
-    response = client.post(url, {"start": start if start is not None else at(10).isoformat()})
+    with unchanged(*BOOK):
+        response = client.post(url, {"start": start if start is not None else at(10).isoformat()})
     assert response.status_code == status
     assert 'class="error-summary"' in text(response)
     booking.appointment.refresh_from_db()
@@ -400,7 +451,9 @@ def test_an_impossible_date_in_a_booking_link_is_a_404_not_a_500(city):
 def test_an_impossible_date_on_the_move_page_is_a_message_not_a_500(city):
     booking = booked(city)
     client = Client(raise_request_exception=False)
-    response = client.post(
-        f"/appointments/manage/{booking.manage_token}/move/", {"start": "2030-02-30T09:00:00"}
-    )
+    with unchanged(*BOOK):
+        response = client.post(
+            f"/appointments/manage/{booking.manage_token}/move/", {"start": "2030-02-30T09:00:00"}
+        )
     assert response.status_code == 422
+    assert 'class="error-summary"' in text(response)

@@ -14,13 +14,18 @@ from collections import Counter as Tally
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
-from hamburg_service.appointments import availability, services
+from hamburg_service.appointments import availability
 from hamburg_service.appointments.models import Appointment, CounterDay, DayLedger, SeatClaim
+from hamburg_service.appointments.services import lifecycle
 from hamburg_service.catalog import hours
 from hamburg_service.core.errors import AppError
+from hamburg_service.notifications.models import Message
+from tests.support.actors import RESIDENT
+from tests.support.db import database_url
 
+from . import conftest
 from .conftest import person
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +61,10 @@ def assert_book_is_consistent(city):
     per_appointment = Tally(SeatClaim.objects.values_list("appointment_id", flat=True))
     for appointment in Appointment.objects.filter(status__in=("held", "confirmed")):
         assert per_appointment[appointment.pk] == appointment.units
+    # Exactly one e-mail per booking was queued: a refused one rolled its message back.
+    assert Message.objects.filter(template="appointments/booked").count() == (
+        Appointment.objects.count()
+    )
 
 
 def test_threads_racing_for_one_time_get_exactly_one_seat_per_counter(city):
@@ -67,12 +76,10 @@ def test_threads_racing_for_one_time_get_exactly_one_seat_per_counter(city):
     def attempt(n: int) -> None:
         try:
             barrier.wait(timeout=10)
-            services.appointment_book(
-                location=city.location, services=[city.anmeldung], start=start, person=person(n)
-            )
+            conftest.book(city.location, [city.anmeldung], start, person(n))
             result = "booked"
         except AppError as error:
-            result = str(error.status)
+            result = f"{error.status} {error.code}"
         finally:
             connections.close_all()
         with lock:
@@ -83,7 +90,7 @@ def test_threads_racing_for_one_time_get_exactly_one_seat_per_counter(city):
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert Tally(outcomes) == {"booked": 2, "409": 10}
+    assert Tally(outcomes) == {"booked": 2, "409 slot-taken": 10}
     assert Appointment.objects.count() == 2
     assert_book_is_consistent(city)
 
@@ -97,11 +104,9 @@ def test_threads_booking_overlapping_times_never_share_a_seat(city):
     def attempt(n: int) -> None:
         try:
             barrier.wait(timeout=10)
-            services.appointment_book(
-                location=city.location, services=[city.anmeldung], start=starts[n], person=person(n)
-            )
+            conftest.book(city.location, [city.anmeldung], starts[n], person(n))
         except AppError as error:
-            if error.status != 409:
+            if error.code != "slot-taken":
                 errors.append(f"{error.status} {error.detail}")
         finally:
             connections.close_all()
@@ -118,24 +123,22 @@ def test_threads_booking_overlapping_times_never_share_a_seat(city):
 
 def test_cancel_and_book_racing_leave_the_ledger_exact(city):
     start = first_free(city)
-    first = services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=start, person=person(100)
-    ).appointment
+    first = conftest.book(city.location, [city.anmeldung], start, person(100)).appointment
     barrier = threading.Barrier(6)
 
     def cancel() -> None:
         barrier.wait(timeout=10)
         try:
-            services.appointment_cancel(appointment=Appointment.objects.get(pk=first.pk))
+            lifecycle.appointment_cancel(
+                appointment=Appointment.objects.get(pk=first.pk), actor=RESIDENT
+            )
         finally:
             connections.close_all()
 
     def book(n: int) -> None:
         barrier.wait(timeout=10)
         try:
-            services.appointment_book(
-                location=city.location, services=[city.anmeldung], start=start, person=person(n)
-            )
+            conftest.book(city.location, [city.anmeldung], start, person(n))
         except AppError:
             pass
         finally:
@@ -150,16 +153,9 @@ def test_cancel_and_book_racing_leave_the_ledger_exact(city):
         t.join(timeout=60)
     assert_book_is_consistent(city)
     assert Appointment.objects.filter(status="confirmed").count() <= 2
-
-
-def _database_url() -> str:
-    settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{settings['NAME']}"
-    return (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}"
-    )
+    cancelled = Appointment.objects.get(pk=first.pk)
+    assert cancelled.status == "cancelled"
+    assert list(cancelled.events.values_list("kind", flat=True)) == ["confirmed", "cancelled"]
 
 
 BOOK_SCRIPT = """
@@ -171,20 +167,23 @@ from django.conf import settings
 settings.WALK_IN_SHARE = 0.0
 settings.STAFF_SHARE = 0.0
 settings.BOOKING_CONFIRM_BY_EMAIL = False
-from hamburg_service.appointments import services
+from hamburg_service.appointments.services.booking import Slot, appointment_book
+from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog.models import Location, Service
+from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import AppError
 n = int(sys.argv[1])
 start = dt.datetime.fromisoformat(sys.argv[2])
 location = Location.objects.get(slug="centre")
 try:
-    services.appointment_book(
-        location=location, services=[Service.objects.get(slug="anmeldung")], start=start,
-        person=services.PersonInput(name=f"P{{n}}", email=f"p{{n}}@example.org"),
+    appointment_book(
+        slot=Slot.of(location, [Service.objects.get(slug="anmeldung")], start),
+        person=PersonInput(name=f"P{{n}}", email=f"p{{n}}@example.org"),
+        actor=Actor.resident(f"p{{n}}@example.org"),
     )
     print(json.dumps("booked"))
 except AppError as error:
-    print(json.dumps(str(error.status)))
+    print(json.dumps(f"{{error.status}} {{error.code}}"))
 """
 
 
@@ -193,7 +192,7 @@ def test_processes_racing_for_one_time_get_exactly_one_seat_per_counter(city):
     script = BOOK_SCRIPT.format(src=str(ROOT / "src"))
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "CONN_MAX_AGE": "0",
     }
@@ -212,5 +211,5 @@ def test_processes_racing_for_one_time_get_exactly_one_seat_per_counter(city):
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         outcomes.append(json.loads(out.strip().splitlines()[-1]))
-    assert Tally(outcomes) == {"booked": 2, "409": 6}
+    assert Tally(outcomes) == {"booked": 2, "409 slot-taken": 6}
     assert_book_is_consistent(city)

@@ -7,15 +7,23 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.core.management import call_command
 
 from hamburg_service.accounts.models import Role
-from hamburg_service.appointments import services
-from hamburg_service.appointments.models import Appointment, AppointmentEvent, Status
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    SeatClaim,
+    Status,
+)
+from hamburg_service.appointments.selectors import appointment_by_token
+from hamburg_service.appointments.services import lifecycle
 from hamburg_service.catalog.models import Closure
 from hamburg_service.core.errors import Conflict, TooMany
+from hamburg_service.notifications.models import Message
+from tests.support.db import unchanged
 
-from .conftest import DAY, NOW, at, person
+from . import conftest
+from .conftest import DAY, NOW, at, person, sweep
 
 
 @pytest.fixture(autouse=True)
@@ -26,19 +34,17 @@ def frozen_now():
 
 @pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks):
-    """Run the sweeper with its on-commit e-mails executed."""
+    """Run the scheduler's appointment jobs with their on-commit e-mails executed."""
 
-    def run(command: str = "appointments_sweep") -> None:
+    def run() -> None:
         with django_capture_on_commit_callbacks(execute=True):
-            call_command(command)
+            sweep()
 
     return run
 
 
 def book(city, start, n=1, **kw):
-    return services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=start, person=person(n), **kw
-    ).appointment
+    return conftest.book(city.location, [city.anmeldung], start, person(n), **kw).appointment
 
 
 def test_reminder_goes_out_once_two_days_before_with_keep_and_cancel_links(city, run_on_commit):
@@ -53,29 +59,49 @@ def test_reminder_goes_out_once_two_days_before_with_keep_and_cancel_links(city,
     body = mail.outbox[0].body
     assert "?keep=1" in body
     token = body.split("/manage/")[1].split("/")[0]
-    assert services.appointment_by_token(token=token).pk == appointment.pk
+    assert appointment_by_token(token=token).pk == appointment.pk
     appointment.refresh_from_db()
-    assert appointment.reminded_at is not None
-
-
-def test_keep_link_records_the_answer_once_and_cancels_nothing(city, client):
-    booking = services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=at(9), person=person()
+    assert appointment.reminded_at == two_days_before
+    reminded = appointment.events.get(kind="reminded")
+    assert (reminded.at, reminded.actor_kind, reminded.actor_name) == (
+        two_days_before,
+        "system",
+        "appointments.reminders",
     )
+    assert Message.objects.filter(template="appointments/reminder").count() == 1
+
+
+def test_keep_link_asks_and_only_the_button_records_the_answer_once(city, client):
+    booking = conftest.book(city.location, [city.anmeldung], at(9), person())
+    url = f"/appointments/manage/{booking.manage_token}/?keep=1"
+    with unchanged(Appointment, AppointmentEvent, SeatClaim):
+        for _ in range(2):  # mail scanners open links: a visit records nothing
+            page = client.get(url)
+            assert page.status_code == 200
+            assert 'name="action" value="keep"' in page.content.decode()
+    assert 'value="keep"' not in client.get(url.split("?")[0]).content.decode()
     for _ in range(2):
-        page = client.get(f"/appointments/manage/{booking.manage_token}/?keep=1")
-        assert page.status_code == 200
-    kinds = list(AppointmentEvent.objects.values_list("kind", flat=True))
-    assert kinds.count("kept") == 1
+        pressed = client.post(url, {"action": "keep"})
+        assert pressed.status_code == 302
+        assert pressed["Location"] == f"/appointments/manage/{booking.manage_token}/"
+    kept = AppointmentEvent.objects.filter(kind="kept")
+    assert kept.count() == 1
+    assert (kept.get().actor_kind, kept.get().actor_name, kept.get().at) == (
+        "resident",
+        "person1@example.org",
+        NOW,
+    )
     booking.appointment.refresh_from_db()
     assert booking.appointment.status == Status.CONFIRMED
+    assert SeatClaim.objects.filter(appointment=booking.appointment).count() == 2
 
 
 def test_staff_mark_a_no_show_only_after_the_start(city, client_as):
     appointment = book(city, at(9))
     desk = client_as(Role.FRONT_DESK, locations=["centre"])
     url = f"/appointments/staff/appointment/{appointment.reference}/"
-    early = desk.post(url, {"action": "no_show", "reason": "-"})
+    with unchanged(Appointment, AppointmentEvent):
+        early = desk.post(url, {"action": "no_show", "reason": "-"})
     assert early.status_code == 409
     with time_machine.travel(at(9, 30), tick=False):
         desk = client_as(Role.FRONT_DESK, locations=["centre"])  # a new working day's sign-in
@@ -85,19 +111,25 @@ def test_staff_mark_a_no_show_only_after_the_start(city, client_as):
     appointment.refresh_from_db()
     assert appointment.status == Status.NO_SHOW
     event = appointment.events.get(kind="no_show")
-    assert event.actor is not None
-    with pytest.raises(Conflict):
-        services.appointment_no_show(appointment=appointment, by=None)
+    assert event.actor.is_staff
+    assert event.actor_user is not None
+    assert event.at == at(9, 30)
+    with unchanged(Appointment, AppointmentEvent), pytest.raises(Conflict) as caught:
+        lifecycle.appointment_no_show(appointment=appointment, actor=event.actor)
+    assert caught.value.code == "not-confirmed"
 
 
-def test_repeated_no_shows_stop_online_booking_but_not_staff_booking(city, settings):
+def test_repeated_no_shows_stop_online_booking_but_not_staff_booking(city, settings, clerk):
     settings.NO_SHOW_LIMIT = 2
     for hour in (8, 9):
-        missed = book(city, at(hour, day=DAY - dt.timedelta(days=3)), 1, channel="staff")
+        missed = book(
+            city, at(hour, day=DAY - dt.timedelta(days=3)), 1, channel="staff", actor=clerk
+        )
         Appointment.objects.filter(pk=missed.pk).update(status=Status.NO_SHOW)
-    with pytest.raises(TooMany):
+    with unchanged(Appointment, AppointmentEvent, SeatClaim), pytest.raises(TooMany) as caught:
         book(city, at(10), 1)
-    staff = book(city, at(10), 1, channel="staff")
+    assert caught.value.code == "no-shows"
+    staff = book(city, at(10), 1, channel="staff", actor=clerk)
     assert staff.status == Status.CONFIRMED
 
 
@@ -123,8 +155,11 @@ def test_a_closure_over_booked_times_is_listed_for_staff_and_the_people_are_told
     assert [m.to for m in mail.outbox] == [["person1@example.org"]]
     assert "/move/" in mail.outbox[0].body
     hit.refresh_from_db()
-    assert hit.closure_notified_at is not None
+    assert hit.closure_notified_at == NOW
     assert hit.status == Status.CONFIRMED  # people choose a new time; nothing is cancelled
+    told = hit.events.get(kind="closure")
+    assert (told.actor_kind, told.actor_name) == ("system", "appointments.closure_notices")
+    assert not spared.events.filter(kind="closure").exists()
 
 
 def test_a_closure_of_one_counter_hits_only_appointments_on_it(city, run_on_commit):

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 import time_machine
 
 from hamburg_service.accounts.models import AccessLog, Role
-from hamburg_service.appointments import services
-from hamburg_service.appointments.models import Appointment, AppointmentEvent, Status
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentService,
+    Booker,
+    CounterDay,
+    DayLedger,
+    SeatClaim,
+    Status,
+)
+from hamburg_service.notifications.models import Message
+from tests.support.db import unchanged
 
+from . import conftest
 from .conftest import DAY, NOW, at, person
+
+# What a refused booking, move or cancellation must leave exactly as it was.
+BOOK = (
+    Appointment,
+    AppointmentService,
+    AppointmentEvent,
+    SeatClaim,
+    CounterDay,
+    DayLedger,
+    Booker,
+    Message,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -23,35 +48,42 @@ def desk(city, client_as):
     return client_as(Role.FRONT_DESK, locations=["centre"])
 
 
+def book(city, who):
+    return conftest.book(city.location, [city.anmeldung], at(9), who).appointment
+
+
 def test_day_view_lists_the_days_appointments_and_logs_the_read(city, desk):
-    booked = services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=at(9), person=person(1)
-    ).appointment
+    booked = book(city, person(1))
     page = desk.get(f"/appointments/staff/centre/?date={DAY.isoformat()}")
     html = page.content.decode()
     assert booked.reference in html
     assert "Person 1" in html
     entry = AccessLog.objects.get()
-    assert entry.what == "appointment list"
-    assert "Person" not in entry.scope  # the log names the place, not the person
+    assert entry.subject_type == "appointment_list"
+    assert entry.purpose == "appointment_book"
+    assert entry.location == city.location
+    assert entry.hits == 1
+    assert entry.at == NOW
+    assert entry.actor.username.startswith("staff")
+    assert "Person" not in entry.subject_ref  # the log names the place, not the person
     week = desk.get(f"/appointments/staff/centre/?date={DAY.isoformat()}&days=7")
     assert booked.reference in week.content.decode()
+    assert AccessLog.objects.filter(subject_type="appointment_list").count() == 2
 
 
 def test_find_by_reference_name_or_email(city, desk):
-    booked = services.appointment_book(
-        location=city.location,
-        services=[city.anmeldung],
-        start=at(9),
-        person=person(1, name="Erika Mustermann", email="Erika@Example.org"),
-    ).appointment
+    booked = book(city, person(1, name="Erika Mustermann", email="Erika@Example.org"))
     for q in (booked.reference.lower(), "Musterm", "erika@example.org"):
         assert (
             booked.reference
             in desk.get("/appointments/staff/centre/find/", {"q": q}).content.decode()
         ), q
+    searches = AccessLog.objects.filter(subject_type="appointment_search")
+    assert [(e.purpose, e.hits) for e in searches] == [("find_for_caller", 1)] * 3
+    assert "Musterm" not in str(list(searches.values_list("criteria", flat=True)))
     short = desk.get("/appointments/staff/centre/find/", {"q": "ab"})
     assert "error" in short.content.decode() or "mindestens" in short.content.decode()
+    assert searches.count() == 3  # an invalid search reads nothing
 
 
 def test_staff_book_for_a_caller_within_the_staff_share(city, desk, settings):
@@ -70,41 +102,67 @@ def test_staff_book_for_a_caller_within_the_staff_share(city, desk, settings):
     appointment = Appointment.objects.get()
     assert appointment.channel == "staff"
     assert appointment.status == Status.CONFIRMED
+    assert appointment.confirmed_at == NOW
     event = AppointmentEvent.objects.get(appointment=appointment)
-    assert event.actor is not None
-    assert event.actor.username.startswith("staff")
+    assert event.actor.is_staff
+    assert event.actor_kind == "staff"
+    assert event.actor_user.username.startswith("staff")
+    assert event.data == {"channel": "staff"}
+    assert Message.objects.get().template == "appointments/booked"
 
 
 def test_staff_move_and_cancel_need_a_reason_and_record_the_actor(city, desk):
-    booked = services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=at(9), person=person(1)
-    ).appointment
+    booked = book(city, person(1))
     url = f"/appointments/staff/appointment/{booked.reference}/"
-    no_reason = desk.post(url, {"action": "cancel", "reason": ""})
+    with unchanged(*BOOK):
+        no_reason = desk.post(url, {"action": "cancel", "reason": ""})
     assert no_reason.status_code == 422
     moved = desk.post(url, {"action": "move", "reason": "Anruf", "start": at(10).isoformat()})
     assert moved.status_code == 302
     booked.refresh_from_db()
     assert booked.start == at(10)
+    assert booked.channel == "public"  # staff move within their share; the booking stays online
     cancelled = desk.post(url, {"action": "cancel", "reason": "Bürger hat abgesagt"})
     assert cancelled.status_code == 302
     booked.refresh_from_db()
     assert booked.status == Status.CANCELLED
-    kinds = [(e.kind, e.actor is None, e.note) for e in booked.events.all()]
-    assert kinds[1][0] == "moved"
-    assert kinds[1][1] is False
-    assert kinds[2] == ("cancelled", False, "Bürger hat abgesagt")
+    events = list(booked.events.all())
+    assert [(e.kind, e.actor_kind) for e in events] == [
+        ("confirmed", "resident"),
+        ("moved", "staff"),
+        ("cancelled", "staff"),
+    ]
+    staff_member = events[1].actor_user
+    assert staff_member is not None
+    assert events[2].actor_user == staff_member
+    move = events[1].data
+    assert dt.datetime.fromisoformat(move["from"]) == at(9)
+    assert dt.datetime.fromisoformat(move["to"]) == at(10)
+    assert move["reason"] == "Anruf"
+    assert events[2].data == {"note": "Bürger hat abgesagt"}
+    # The detail page shows who changed it and why.
+    page = desk.get(url).content.decode()
+    assert staff_member.username in page
+    assert "Bürger hat abgesagt" in page
 
 
 def test_staff_of_another_location_cannot_open_the_appointment(city, client_as):
-    booked = services.appointment_book(
-        location=city.location, services=[city.anmeldung], start=at(9), person=person(1)
-    ).appointment
+    booked = book(city, person(1))
+    url = f"/appointments/staff/appointment/{booked.reference}/"
     stranger = client_as(Role.FRONT_DESK, locations=["other"])
-    assert stranger.get(f"/appointments/staff/appointment/{booked.reference}/").status_code == 403
+    with unchanged(AccessLog, *BOOK):
+        hidden = stranger.get(url)
+        # Answered exactly like a reference that does not exist, and nothing can be done.
+        unknown = stranger.get("/appointments/staff/appointment/ZZZZZZZZ/")
+        refused = stranger.post(url, {"action": "cancel", "reason": "x"})
+    assert hidden.status_code == unknown.status_code == refused.status_code == 404
+    page_of_hidden = hidden.content.decode().replace(booked.reference, "?")
+    assert page_of_hidden == unknown.content.decode().replace("ZZZZZZZZ", "?")
+    assert booked.name not in hidden.content.decode()
     manager = client_as(Role.MANAGER)
-    assert manager.get(f"/appointments/staff/appointment/{booked.reference}/").status_code == 200
-    refused = manager.post(
-        f"/appointments/staff/appointment/{booked.reference}/", {"action": "cancel", "reason": "x"}
-    )
+    assert manager.get(url).status_code == 200
+    with unchanged(*BOOK):
+        refused = manager.post(url, {"action": "cancel", "reason": "x"})
     assert refused.status_code == 403
+    booked.refresh_from_db()
+    assert booked.status == Status.CONFIRMED

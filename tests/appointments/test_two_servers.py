@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from hamburg_service.appointments.models import Appointment
+from tests.support.db import database_url
 
-from .test_races import _database_url, assert_book_is_consistent, first_free
+from .test_races import assert_book_is_consistent, first_free
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +37,7 @@ def _free_port() -> int:
 def two_servers(city) -> Iterator[list[str]]:
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": "60",
         "WALK_IN_SHARE": "0",
         "STAFF_SHARE": "0",

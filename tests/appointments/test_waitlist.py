@@ -8,13 +8,27 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
-from django.core.management import call_command
 
-from hamburg_service.appointments import services, waitlist
-from hamburg_service.appointments.models import Appointment, Status, WaitlistEntry
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    SeatClaim,
+    Status,
+    WaitlistEntry,
+    WaitlistEvent,
+)
+from hamburg_service.appointments.selectors import waitlist_entry_by_token
+from hamburg_service.appointments.services import lifecycle, waitlist
 from hamburg_service.core.errors import Conflict, InvalidInput
+from hamburg_service.notifications.models import Message
+from tests.support.actors import RESIDENT, SYSTEM
+from tests.support.db import unchanged
 
+from . import conftest
 from .conftest import DAY, NOW, at, person
+
+WAITLIST = (WaitlistEntry, WaitlistEvent, Message)
+BOOK = (Appointment, AppointmentEvent, SeatClaim, Message)
 
 
 @pytest.fixture(autouse=True)
@@ -30,35 +44,38 @@ def full_day(city, settings):
     bookings = []
     for n in range(24):
         start = at(8 + (n // 2 * 20) // 60, (n // 2 * 20) % 60)
-        bookings.append(
-            services.appointment_book(
-                location=city.location,
-                services=[city.anmeldung],
-                start=start,
-                person=person(100 + n),
-            )
-        )
+        bookings.append(conftest.book(city.location, [city.anmeldung], start, person(100 + n)))
     return bookings
 
 
 def join(city, n, **kw):
+    who = person(n)
     return waitlist.waitlist_join(
-        services_=[city.anmeldung],
+        services=[city.anmeldung],
         locations=[city.location],
         date_from=DAY,
         date_to=DAY,
-        person=person(n),
+        person=who,
+        actor=kw.pop("actor", RESIDENT),
         **kw,
     )
 
 
 def statuses(entry):
-    return list(entry.events.values_list("status", flat=True))
+    return list(entry.events.values_list("kind", flat=True))
+
+
+def book(city, start, n):
+    return conftest.book(city.location, [city.anmeldung], start, person(n))
+
+
+def cancel(appointment):
+    lifecycle.appointment_cancel(appointment=appointment, actor=RESIDENT)
 
 
 def sweep(capture):
     with capture(execute=True):
-        call_command("appointments_sweep")
+        conftest.sweep()
 
 
 def test_joining_sends_a_leave_link_and_refuses_a_second_entry(
@@ -68,13 +85,18 @@ def test_joining_sends_a_leave_link_and_refuses_a_second_entry(
         entry, token = join(city, 1)
     assert entry.status == "waiting"
     assert token in mail.outbox[0].body
-    with pytest.raises(Conflict):
+    assert Message.objects.get().template == "appointments/waitlist_joined"
+    with unchanged(*WAITLIST), pytest.raises(Conflict) as caught:
         join(city, 1)
-    assert waitlist.waitlist_entry_by_token(token=token).pk == entry.pk
-    waitlist.waitlist_leave(entry=entry)
+    assert caught.value.code == "already-waiting"
+    assert waitlist_entry_by_token(token=token).pk == entry.pk
+    waitlist.waitlist_leave(entry=entry, actor=RESIDENT)
     entry.refresh_from_db()
     assert entry.status == "left"
-    assert statuses(entry) == ["waiting", "left"]
+    assert statuses(entry) == ["joined", "left"]
+    assert [(e.actor_kind, e.at) for e in entry.events.all()] == [("resident", NOW)] * 2
+    with unchanged(*WAITLIST):  # leaving twice changes nothing
+        waitlist.waitlist_leave(entry=entry, actor=RESIDENT)
 
 
 @pytest.mark.parametrize(
@@ -85,13 +107,14 @@ def test_joining_sends_a_leave_link_and_refuses_a_second_entry(
     ],
 )
 def test_bad_periods_are_refused(city, date_from, date_to, field):
-    with pytest.raises(InvalidInput) as caught:
+    with unchanged(*WAITLIST), pytest.raises(InvalidInput) as caught:
         waitlist.waitlist_join(
-            services_=[city.anmeldung],
+            services=[city.anmeldung],
             locations=[],
             date_from=date_from,
             date_to=date_to,
             person=person(1),
+            actor=RESIDENT,
         )
     assert caught.value.errors[0]["field"] == field
     assert not WaitlistEntry.objects.exists()
@@ -102,12 +125,10 @@ def test_a_cancelled_time_goes_to_the_longest_waiting_not_to_the_public(
 ):
     first, _ = join(city, 1)
     second, _ = join(city, 2)
-    services.appointment_cancel(appointment=full_day[5].appointment)
+    cancel(full_day[5].appointment)
     freed = full_day[5].appointment.start
-    with pytest.raises(Conflict):  # held back: the public cannot take it
-        services.appointment_book(
-            location=city.location, services=[city.anmeldung], start=freed, person=person(9)
-        )
+    with unchanged(*BOOK), pytest.raises(Conflict):  # held back: the public cannot take it
+        book(city, freed, 9)
     mail.outbox.clear()
     sweep(django_capture_on_commit_callbacks)
     first.refresh_from_db()
@@ -120,6 +141,16 @@ def test_a_cancelled_time_goes_to_the_longest_waiting_not_to_the_public(
     assert offer.hold_expires_at == NOW + dt.timedelta(hours=24)
     assert [m.to for m in mail.outbox] == [["person1@example.org"]]
     assert "/confirm/" in mail.outbox[0].body
+    assert offer.events.get().kind == "held"
+    assert Message.objects.filter(template="appointments/waitlist_offer").count() == 1
+    offered = first.events.get(kind="offered")
+    assert (offered.actor_kind, offered.actor_name, offered.at) == (
+        "system",
+        "appointments.waitlist_offer",
+        NOW,
+    )
+    assert offered.data["reference"] == offer.reference
+    assert offered.data["location"] == "centre"
 
 
 def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(
@@ -127,7 +158,7 @@ def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(
 ):
     first, _ = join(city, 1)
     second, _ = join(city, 2)
-    services.appointment_cancel(appointment=full_day[0].appointment)
+    cancel(full_day[0].appointment)
     sweep(django_capture_on_commit_callbacks)
     with time_machine.travel(NOW + dt.timedelta(hours=25), tick=False):
         sweep(django_capture_on_commit_callbacks)
@@ -136,26 +167,28 @@ def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(
     assert first.status == "lapsed"
     assert second.status == "offered"
     assert second.offer.start == full_day[0].appointment.start
-    assert statuses(first) == ["waiting", "offered", "lapsed"]
-    assert statuses(second) == ["waiting", "offered"]
+    assert statuses(first) == ["joined", "offered", "lapsed"]
+    assert statuses(second) == ["joined", "offered"]
+    assert first.offer.status == Status.EXPIRED
 
 
 def test_a_confirmed_offer_books_and_leaves_the_waitlist(
     city, full_day, django_capture_on_commit_callbacks
 ):
     entry, _ = join(city, 1)
-    services.appointment_cancel(appointment=full_day[3].appointment)
+    cancel(full_day[3].appointment)
     sweep(django_capture_on_commit_callbacks)
     entry.refresh_from_db()
     confirm = [m for m in mail.outbox if "/confirm/" in m.body][-1].body
     token = confirm.split("/confirm/")[1].split("/")[0]
-    services.appointment_confirm(token=token)
+    lifecycle.appointment_confirm(token=token, actor=RESIDENT)
     sweep(django_capture_on_commit_callbacks)
     entry.refresh_from_db()
     assert entry.status == "booked"
     assert entry.offer.status == Status.CONFIRMED
-    assert statuses(entry) == ["waiting", "offered", "booked"]
-    assert entry.offer.reference in entry.events.get(status="offered").note
+    assert entry.offer.confirmed_at == NOW
+    assert statuses(entry) == ["joined", "offered", "booked"]
+    assert entry.events.get(kind="offered").data["reference"] == entry.offer.reference
 
 
 def test_someone_who_left_gets_no_offer_and_the_next_person_does(
@@ -163,13 +196,13 @@ def test_someone_who_left_gets_no_offer_and_the_next_person_does(
 ):
     first, _ = join(city, 1)
     second, _ = join(city, 2)
-    waitlist.waitlist_leave(entry=first)
-    services.appointment_cancel(appointment=full_day[2].appointment)
+    waitlist.waitlist_leave(entry=first, actor=RESIDENT)
+    cancel(full_day[2].appointment)
     sweep(django_capture_on_commit_callbacks)
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.offer) == ("left", None)
-    assert statuses(first) == ["waiting", "left"]
+    assert statuses(first) == ["joined", "left"]
     assert second.status == "offered"
 
 
@@ -177,23 +210,15 @@ def test_without_waiting_people_cancelled_seats_are_released_after_the_delay(
     city, full_day, django_capture_on_commit_callbacks
 ):
     cancelled = full_day[7].appointment
-    services.appointment_cancel(appointment=cancelled)
+    cancel(cancelled)
     sweep(django_capture_on_commit_callbacks)
-    with pytest.raises(Conflict):
-        services.appointment_book(
-            location=city.location,
-            services=[city.anmeldung],
-            start=cancelled.start,
-            person=person(9),
-        )
+    with unchanged(*BOOK), pytest.raises(Conflict):
+        book(city, cancelled.start, 9)
     with time_machine.travel(NOW + dt.timedelta(minutes=31), tick=False):
         sweep(django_capture_on_commit_callbacks)
-        booked = services.appointment_book(
-            location=city.location,
-            services=[city.anmeldung],
-            start=cancelled.start,
-            person=person(9),
-        )
+        cancelled.refresh_from_db()
+        assert cancelled.release_at is None
+        booked = book(city, cancelled.start, 9)
     assert booked.appointment.status == Status.CONFIRMED
     assert Appointment.objects.filter(status=Status.CONFIRMED).count() == 24
 
@@ -235,22 +260,25 @@ def test_the_waitlist_page_joins_and_the_leave_page_leaves(
         )
     assert joined.status_code == 200
     entry = WaitlistEntry.objects.get()
+    assert entry.events.get().actor_name == "erika@example.org"
     leave = mail.outbox[0].body.split("/waitlist/leave/")[1].split("/")[0]
     assert client.post(f"/appointments/waitlist/leave/{leave}/").status_code == 302
     entry.refresh_from_db()
     assert entry.status == "left"
-    bad = client.post("/appointments/waitlist/", {"services": ["anmeldung"], "email": "x"})
+    assert statuses(entry) == ["joined", "left"]
+    with unchanged(*WAITLIST):
+        bad = client.post("/appointments/waitlist/", {"services": ["anmeldung"], "email": "x"})
+        assert client.post("/appointments/waitlist/leave/forged/").status_code == 404
     assert bad.status_code == 422
     assert 'value="x"' in bad.content.decode()
 
 
 def test_a_waiting_period_that_ended_lapses_with_an_event(city):
     entry, _ = join(city, 1)
-    with time_machine.travel(
-        dt.datetime.combine(entry.date_to + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
-    ):
-        waitlist.waitlist_settle()
+    later = dt.datetime.combine(entry.date_to + dt.timedelta(days=1), dt.time(12), tzinfo=dt.UTC)
+    assert waitlist.waitlist_settle(actor=SYSTEM, now=later) == 1
     entry.refresh_from_db()
     assert entry.status == "lapsed"
-    assert statuses(entry) == ["waiting", "lapsed"]
-    assert entry.events.last().note == "period over"
+    assert statuses(entry) == ["joined", "lapsed"]
+    lapsed = entry.events.last()
+    assert (lapsed.data, lapsed.at, lapsed.actor) == ({"reason": "period over"}, later, SYSTEM)

@@ -23,6 +23,7 @@ from hamburg_service.catalog.models import (
     WeeklySchedule,
 )
 from hamburg_service.catalog.validation import RuleInput
+from tests.support.actors import SYSTEM
 
 # weekday (0 = Monday) -> [("08:00", "12:00"), ...]
 Week = dict[int, list[tuple[str, str]]]
@@ -124,7 +125,7 @@ def make_schedule(db: None) -> Callable[..., WeeklySchedule]:
             valid_until=valid_until,
             rules=rules_of(week),
             label=label,
-            by=None,
+            actor=SYSTEM,
         )
 
     return make

@@ -17,15 +17,20 @@ from hamburg_service.catalog import services
 from hamburg_service.catalog.models import (
     Agency,
     CatalogEvent,
+    CatalogRevision,
     Closure,
     Counter,
+    Location,
     LocationKind,
     Purpose,
     ScheduleRule,
+    Service,
     Weekday,
     WeeklySchedule,
 )
 from hamburg_service.catalog.validation import RuleInput
+from tests.support.actors import SYSTEM, staff
+from tests.support.db import unchanged
 
 from .conftest import rules_of
 
@@ -33,14 +38,25 @@ T = dt.time.fromisoformat
 D = dt.date.fromisoformat
 
 
-def counts() -> dict[str, int]:
-    return {
-        "schedules": WeeklySchedule.objects.count(),
-        "rules": ScheduleRule.objects.count(),
-        "closures": Closure.objects.count(),
-        "counters": Counter.objects.count(),
-        "events": CatalogEvent.objects.count(),
-    }
+# Every catalogue table a refused write could touch: rows, links and the event log.
+CATALOGUE = (
+    Location,
+    Service,
+    Service.locations.through,
+    WeeklySchedule,
+    ScheduleRule,
+    Closure,
+    Closure.counters.through,
+    Counter,
+    Counter.services.through,
+    CatalogEvent,
+    CatalogRevision,
+)
+
+
+def nothing_saved():
+    """A refused write leaves every catalogue row exactly as it was."""
+    return unchanged(*CATALOGUE)
 
 
 @pytest.fixture
@@ -110,14 +126,12 @@ def create_schedule(location, rules, valid_from=NEW_YEAR, valid_until=None):
         valid_from=valid_from,
         valid_until=valid_until,
         rules=rules,
-        by=None,
+        actor=SYSTEM,
     )
 
 
 def test_schedule_create_refuses_overlapping_rules_on_one_weekday(catalogue):
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         create_schedule(
             catalogue["centre"],
             rules_of({0: [("08:00", "12:00"), ("11:00", "14:00")], 1: [("08:00", "12:00")]}),
@@ -126,30 +140,23 @@ def test_schedule_create_refuses_overlapping_rules_on_one_weekday(catalogue):
     assert messages_of(caught.value, "rules") == msg(
         OVERLAP, day=Weekday.MONDAY.label, a="08:00–12:00", b="11:00–14:00"
     )
-    assert counts() == before
 
 
 def test_schedule_create_refuses_a_rule_that_closes_before_it_opens(catalogue):
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         create_schedule(catalogue["centre"], [RuleInput(2, T("16:00"), T("08:00"))])
 
     assert messages_of(caught.value, "rules") == msg(
         NOT_AFTER, day=Weekday.WEDNESDAY.label, opens="16:00", closes="08:00"
     )
-    assert counts() == before
 
 
 def test_schedule_create_refuses_a_second_timetable_starting_the_same_day(catalogue):
     create_schedule(catalogue["centre"], rules_of({0: [("08:00", "16:00")]}))
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         create_schedule(catalogue["centre"], rules_of({1: [("09:00", "12:00")]}))
 
     assert messages_of(caught.value, "valid_from") == msg(SAME_START)
-    assert counts() == before
     assert list(ScheduleRule.objects.values_list("weekday", flat=True)) == [0]
 
 
@@ -162,16 +169,14 @@ def test_a_booking_timetable_may_start_the_same_day_as_the_opening_one(catalogue
         valid_from=D("2026-01-01"),
         valid_until=None,
         rules=rules_of({0: [("08:00", "15:30")]}),
-        by=None,
+        actor=SYSTEM,
     )
 
     assert WeeklySchedule.objects.count() == 2
 
 
 def test_schedule_create_refuses_valid_until_before_valid_from(catalogue):
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         create_schedule(
             catalogue["centre"],
             rules_of({0: [("08:00", "16:00")]}),
@@ -180,30 +185,26 @@ def test_schedule_create_refuses_valid_until_before_valid_from(catalogue):
         )
 
     assert messages_of(caught.value, "valid_until") == msg(PERIOD_ENDS_EARLY)
-    assert counts() == before
 
 
 def test_service_locations_set_refuses_a_location_of_the_wrong_kind(catalogue):
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         services.service_locations_set(
             service=catalogue["permit"],
             locations=[catalogue["office"], catalogue["centre"]],
-            by=None,
+            actor=SYSTEM,
         )
 
     assert messages_of(caught.value, "locations") == msg(WRONG_KIND, names="Kundenzentrum Altona")
     assert list(catalogue["permit"].locations.all()) == [catalogue["office"]]
-    assert counts() == before
 
 
 def test_service_locations_set_refuses_to_strand_skilled_counters(catalogue, make_location):
     other = make_location()
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
-        services.service_locations_set(service=catalogue["passport"], locations=[other], by=None)
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
+        services.service_locations_set(
+            service=catalogue["passport"], locations=[other], actor=SYSTEM
+        )
 
     assert messages_of(caught.value, "locations") == msg(
         "Counters at locations you removed can still serve this service: "
@@ -211,25 +212,21 @@ def test_service_locations_set_refuses_to_strand_skilled_counters(catalogue, mak
         names="Kundenzentrum Altona · Platz 1",
     )
     assert list(catalogue["passport"].locations.all()) == [catalogue["centre"]]
-    assert counts() == before
 
 
 def test_counter_skills_set_refuses_a_service_the_location_does_not_offer(catalogue):
     counter = catalogue["centre_counter"]
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         services.counter_skills_set(
             counter=counter,
             services=[catalogue["passport"], catalogue["unoffered"], catalogue["permit"]],
-            by=None,
+            actor=SYSTEM,
         )
 
     assert messages_of(caught.value, "services") == msg(
         NOT_OFFERED, location="Kundenzentrum Altona", names="Aufenthaltstitel, Führungszeugnis"
     )
     assert list(counter.services.all()) == [catalogue["passport"]]
-    assert counts() == before
 
 
 @pytest.mark.parametrize(
@@ -247,29 +244,23 @@ def test_counter_skills_set_refuses_a_service_the_location_does_not_offer(catalo
 )
 def test_closure_create_refuses_inconsistent_dates_and_times(catalogue, fields, field, message):
     values = {"start_date": D("2026-03-02"), "end_date": D("2026-03-02"), **fields}
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
-        services.closure_create(location=catalogue["centre"], by=None, **values)
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
+        services.closure_create(location=catalogue["centre"], actor=SYSTEM, **values)
 
     assert messages_of(caught.value, field) == msg(message)
-    assert counts() == before
 
 
 def test_closure_create_refuses_a_counter_of_another_location(catalogue):
-    before = counts()
-
-    with pytest.raises(ValidationError) as caught:
+    with nothing_saved(), pytest.raises(ValidationError) as caught:
         services.closure_create(
             location=catalogue["centre"],
             start_date=D("2026-03-02"),
             end_date=D("2026-03-02"),
             counters=[catalogue["centre_counter"], catalogue["office_counter"]],
-            by=None,
+            actor=SYSTEM,
         )
 
     assert messages_of(caught.value, "counters") == msg(FOREIGN_COUNTERS, names="Platz 1")
-    assert counts() == before
 
 
 def test_valid_writes_through_services_are_saved_and_recorded(catalogue, make_staff):
@@ -281,23 +272,48 @@ def test_valid_writes_through_services_are_saved_and_recorded(catalogue, make_st
         valid_from=D("2026-01-01"),
         valid_until=None,
         rules=rules_of({0: [("08:00", "12:00"), ("12:00", "16:00")]}),
-        by=admin,
+        actor=staff(admin),
     )
     closure = services.closure_create(
         location=catalogue["centre"],
         start_date=D("2026-03-02"),
         end_date=D("2026-03-02"),
         counters=[catalogue["centre_counter"]],
-        by=admin,
+        actor=staff(admin),
     )
 
     assert schedule.rules.count() == 2
     assert list(closure.counters.all()) == [catalogue["centre_counter"]]
-    events = {(e.action, e.object_id, e.actor_id) for e in CatalogEvent.objects.all()}
-    assert events == {
-        ("schedule_created", schedule.pk, admin.pk),
-        ("closure_created", closure.pk, admin.pk),
+    events = {
+        (e.kind, e.object_id, e.actor_kind, e.actor_user_id) for e in CatalogEvent.objects.all()
     }
+    assert events == {
+        ("schedule_created", schedule.pk, "staff", admin.pk),
+        ("closure_created", closure.pk, "staff", admin.pk),
+    }
+
+
+def test_a_catalogue_service_records_its_given_time_and_staff_actor(catalogue, make_staff):
+    admin = make_staff(Role.ADMINISTRATOR)
+    now = dt.datetime(2026, 2, 3, 9, 15, 42, 123456, tzinfo=dt.UTC)
+
+    closure = services.closure_create(
+        location=catalogue["centre"],
+        start_date=D("2026-03-02"),
+        end_date=D("2026-03-02"),
+        actor=staff(admin),
+        now=now,
+    )
+
+    event = CatalogEvent.objects.get()
+    assert (event.kind, event.object_type, event.object_id) == (
+        "closure_created",
+        "closure",
+        closure.pk,
+    )
+    assert event.at == now
+    assert (event.actor_kind, event.actor_user, event.actor_name) == ("staff", admin, "")
+    assert event.actor == staff(admin)
 
 
 # --- the admin --------------------------------------------------------------------------------
@@ -343,64 +359,56 @@ def test_admin_schedule_add_page_has_the_rules_formset(admin_client):
 
 
 def test_admin_refuses_overlapping_rules(admin_client, catalogue):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/weeklyschedule/add/",
-        schedule_form(catalogue["centre"], [(0, "08:00", "12:00"), (0, "11:30", "14:00")]),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/weeklyschedule/add/",
+            schedule_form(catalogue["centre"], [(0, "08:00", "12:00"), (0, "11:30", "14:00")]),
+        )
 
     assert response.status_code == 200
     assert msg(OVERLAP, day=Weekday.MONDAY.label, a="08:00–12:00", b="11:30–14:00") in page_text(
         response
     )
-    assert counts() == before
 
 
 def test_admin_refuses_a_rule_that_closes_before_it_opens(admin_client, catalogue):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/weeklyschedule/add/",
-        schedule_form(catalogue["centre"], [(1, "16:00", "09:00")]),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/weeklyschedule/add/",
+            schedule_form(catalogue["centre"], [(1, "16:00", "09:00")]),
+        )
 
     assert response.status_code == 200
     expected = msg(NOT_AFTER, day=Weekday.TUESDAY.label, opens="16:00", closes="09:00")
     assert expected in page_text(response)
-    assert counts() == before
 
 
 def test_admin_refuses_valid_until_before_valid_from(admin_client, catalogue):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/weeklyschedule/add/",
-        schedule_form(
-            catalogue["centre"],
-            [(0, "08:00", "12:00")],
-            valid_from="2026-06-01",
-            valid_until="2026-05-01",
-        ),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/weeklyschedule/add/",
+            schedule_form(
+                catalogue["centre"],
+                [(0, "08:00", "12:00")],
+                valid_from="2026-06-01",
+                valid_until="2026-05-01",
+            ),
+        )
 
     assert response.status_code == 200
     assert msg(PERIOD_ENDS_EARLY) in page_text(response)
-    assert counts() == before
 
 
 def test_admin_refuses_a_second_timetable_starting_the_same_day(admin_client, catalogue):
     create_schedule(catalogue["centre"], rules_of({0: [("08:00", "16:00")]}))
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/weeklyschedule/add/",
-        schedule_form(catalogue["centre"], [(1, "08:00", "12:00")]),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/weeklyschedule/add/",
+            schedule_form(catalogue["centre"], [(1, "08:00", "12:00")]),
+        )
 
     assert response.status_code == 200
     assert msg(SAME_START) in page_text(response)
-    assert counts() == before
 
 
 def test_admin_adds_a_valid_schedule_and_records_the_event(admin_client, catalogue):
@@ -424,31 +432,30 @@ def test_admin_adds_a_valid_schedule_and_records_the_event(admin_client, catalog
         (3, T("10:00"), T("18:00")),
     ]
     event = CatalogEvent.objects.get()
-    assert (event.action, event.object_type, event.object_id, event.actor) == (
+    assert (event.kind, event.object_type, event.object_id, event.actor_kind, event.actor_user) == (
         "created",
         "weeklyschedule",
         schedule.pk,
+        "staff",
         admin,
     )
 
 
 def test_admin_refuses_a_counter_skilled_for_an_unoffered_service(admin_client, catalogue):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/counter/add/",
-        {
-            "location": catalogue["centre"].pk,
-            "name": "Platz 2",
-            "services": [catalogue["passport"].pk, catalogue["unoffered"].pk],
-            "is_active": "on",
-        },
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/counter/add/",
+            {
+                "location": catalogue["centre"].pk,
+                "name": "Platz 2",
+                "services": [catalogue["passport"].pk, catalogue["unoffered"].pk],
+                "is_active": "on",
+            },
+        )
 
     assert response.status_code == 200
     expected = msg(NOT_OFFERED, location="Kundenzentrum Altona", names="Führungszeugnis")
     assert expected in page_text(response)
-    assert counts() == before
 
 
 def service_form(service, locations):
@@ -478,17 +485,15 @@ def service_form(service, locations):
 
 def test_admin_refuses_to_offer_a_service_at_a_location_of_the_wrong_kind(admin_client, catalogue):
     permit = catalogue["permit"]
-    before = counts()
-
-    response = admin_client.post(
-        f"/admin/catalog/service/{permit.pk}/change/",
-        service_form(permit, [catalogue["office"], catalogue["centre"]]),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            f"/admin/catalog/service/{permit.pk}/change/",
+            service_form(permit, [catalogue["office"], catalogue["centre"]]),
+        )
 
     assert response.status_code == 200
     assert msg(WRONG_KIND, names="Kundenzentrum Altona") in page_text(response)
     assert list(permit.locations.all()) == [catalogue["office"]]
-    assert counts() == before
 
 
 def test_admin_changes_where_a_service_is_offered_when_valid(
@@ -504,7 +509,7 @@ def test_admin_changes_where_a_service_is_offered_when_valid(
 
     assert response.status_code == 302
     assert set(permit.locations.all()) == {catalogue["office"], second_office}
-    assert CatalogEvent.objects.filter(action="changed", object_id=permit.pk).exists()
+    assert CatalogEvent.objects.filter(kind="changed", object_id=permit.pk).exists()
 
 
 def closure_form(location, **fields):
@@ -529,28 +534,24 @@ def closure_form(location, **fields):
     ],
 )
 def test_admin_refuses_an_inconsistent_closure(admin_client, catalogue, fields, message):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/closure/add/", closure_form(catalogue["centre"], **fields)
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/closure/add/", closure_form(catalogue["centre"], **fields)
+        )
 
     assert response.status_code == 200
     assert msg(message) in page_text(response)
-    assert counts() == before
 
 
 def test_admin_refuses_a_closure_of_another_locations_counter(admin_client, catalogue):
-    before = counts()
-
-    response = admin_client.post(
-        "/admin/catalog/closure/add/",
-        closure_form(catalogue["centre"], counters=[catalogue["office_counter"].pk]),
-    )
+    with nothing_saved():
+        response = admin_client.post(
+            "/admin/catalog/closure/add/",
+            closure_form(catalogue["centre"], counters=[catalogue["office_counter"].pk]),
+        )
 
     assert response.status_code == 200
     assert msg(FOREIGN_COUNTERS, names="Platz 1") in page_text(response)
-    assert counts() == before
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -573,7 +574,7 @@ def problem_fields(response, status: int = 422) -> dict[str, str]:
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == status
-    assert body["type"].endswith("/invalid-input")
+    assert body["type"] == "https://service.hamburg.example/problems/invalid-input"
     assert body["title"]
     assert body["detail"]
     assert body["instance"] == response.wsgi_request.path
@@ -591,23 +592,21 @@ def schedule_body(**fields):
 
 
 def test_api_refuses_overlapping_rules(api, catalogue):
-    before = counts()
-
-    response = api(
-        "post",
-        "/locations/kundenzentrum-altona/schedules",
-        schedule_body(
-            rules=[
-                {"weekday": 4, "opens": "08:00", "closes": "12:00"},
-                {"weekday": 4, "opens": "09:00", "closes": "10:00"},
-            ]
-        ),
-    )
+    with nothing_saved():
+        response = api(
+            "post",
+            "/locations/kundenzentrum-altona/schedules",
+            schedule_body(
+                rules=[
+                    {"weekday": 4, "opens": "08:00", "closes": "12:00"},
+                    {"weekday": 4, "opens": "09:00", "closes": "10:00"},
+                ]
+            ),
+        )
 
     assert problem_fields(response) == {
         "rules": msg(OVERLAP, day=Weekday.FRIDAY.label, a="08:00–12:00", b="09:00–10:00")
     }
-    assert counts() == before
 
 
 def test_api_problem_details_follow_the_requested_language(client_as, catalogue):
@@ -625,79 +624,70 @@ def test_api_problem_details_follow_the_requested_language(client_as, catalogue)
 
 
 def test_api_refuses_a_malformed_date(api, catalogue):
-    before = counts()
-
-    response = api(
-        "post", "/locations/kundenzentrum-altona/schedules", schedule_body(valid_from="2026-13-45")
-    )
+    with nothing_saved():
+        response = api(
+            "post",
+            "/locations/kundenzentrum-altona/schedules",
+            schedule_body(valid_from="2026-13-45"),
+        )
 
     assert problem_fields(response) == {"valid_from": msg("Enter a valid date as YYYY-MM-DD.")}
-    assert counts() == before
 
 
 def test_api_refuses_valid_until_before_valid_from(api, catalogue):
-    before = counts()
-
-    response = api(
-        "post",
-        "/locations/kundenzentrum-altona/schedules",
-        schedule_body(valid_from="2026-06-01", valid_until="2026-01-01"),
-    )
+    with nothing_saved():
+        response = api(
+            "post",
+            "/locations/kundenzentrum-altona/schedules",
+            schedule_body(valid_from="2026-06-01", valid_until="2026-01-01"),
+        )
 
     assert problem_fields(response) == {"valid_until": msg(PERIOD_ENDS_EARLY)}
-    assert counts() == before
 
 
 def test_api_refuses_a_counter_skill_the_location_does_not_offer(api, catalogue):
     counter = catalogue["centre_counter"]
-    before = counts()
-
-    response = api(
-        "put", f"/counters/{counter.pk}/services", {"slugs": ["reisepass", "fuehrungszeugnis"]}
-    )
+    with nothing_saved():
+        response = api(
+            "put", f"/counters/{counter.pk}/services", {"slugs": ["reisepass", "fuehrungszeugnis"]}
+        )
 
     assert problem_fields(response) == {
         "services": msg(NOT_OFFERED, location="Kundenzentrum Altona", names="Führungszeugnis")
     }
     assert list(counter.services.all()) == [catalogue["passport"]]
-    assert counts() == before
 
 
 def test_api_refuses_a_service_location_of_the_wrong_kind(api, catalogue):
-    before = counts()
-
-    response = api(
-        "put",
-        "/services/aufenthaltstitel/locations",
-        {"slugs": ["auslaenderdienststelle-altona", "kundenzentrum-altona"]},
-    )
+    with nothing_saved():
+        response = api(
+            "put",
+            "/services/aufenthaltstitel/locations",
+            {"slugs": ["auslaenderdienststelle-altona", "kundenzentrum-altona"]},
+        )
 
     assert problem_fields(response) == {"locations": msg(WRONG_KIND, names="Kundenzentrum Altona")}
     assert list(catalogue["permit"].locations.all()) == [catalogue["office"]]
-    assert counts() == before
 
 
 def test_api_refuses_a_closure_ending_before_it_starts(api, catalogue):
-    before = counts()
-
-    response = api(
-        "post",
-        "/locations/kundenzentrum-altona/closures",
-        {"start_date": "2026-03-05", "end_date": "2026-03-02"},
-    )
+    with nothing_saved():
+        response = api(
+            "post",
+            "/locations/kundenzentrum-altona/closures",
+            {"start_date": "2026-03-05", "end_date": "2026-03-02"},
+        )
 
     assert problem_fields(response) == {"end_date": msg(LAST_DAY_FIRST)}
-    assert counts() == before
 
 
 def test_api_refuses_a_closure_of_an_unknown_counter(api, catalogue):
-    before = counts()
-
-    response = api(
-        "post",
-        "/locations/kundenzentrum-altona/closures",
-        {"start_date": "2026-03-02", "end_date": "2026-03-02", "counters": ["Platz 9"]},
-    )
+    with nothing_saved():
+        response = api(
+            "post",
+            "/locations/kundenzentrum-altona/closures",
+            {"start_date": "2026-03-02", "end_date": "2026-03-02", "counters": ["Platz 9"]},
+        )
 
     assert problem_fields(response) == {
         "counters": msg(
@@ -706,7 +696,6 @@ def test_api_refuses_a_closure_of_an_unknown_counter(api, catalogue):
             names="Platz 9",
         )
     }
-    assert counts() == before
 
 
 def test_api_adds_a_valid_schedule_and_records_the_actor(api, catalogue):
@@ -733,7 +722,12 @@ def test_api_adds_a_valid_schedule_and_records_the_actor(api, catalogue):
     assert (body["valid_from"], body["valid_until"]) == ("2026-04-01", "2026-09-30")
     assert schedule.rules.count() == 2
     event = CatalogEvent.objects.get()
-    assert (event.action, event.object_id, event.actor) == ("schedule_created", schedule.pk, admin)
+    assert (event.kind, event.object_id, event.actor_kind, event.actor_user) == (
+        "schedule_created",
+        schedule.pk,
+        "staff",
+        admin,
+    )
 
 
 def test_api_adds_a_valid_counter_closure(api, catalogue):
@@ -754,18 +748,20 @@ def test_api_adds_a_valid_counter_closure(api, catalogue):
     closure = Closure.objects.get()
     assert list(closure.counters.all()) == [catalogue["centre_counter"]]
     assert response.json()["counters"] == ["Platz 1"]
-    assert CatalogEvent.objects.filter(action="closure_created", object_id=closure.pk).exists()
+    assert CatalogEvent.objects.filter(kind="closure_created", object_id=closure.pk).exists()
 
 
 def test_api_writes_need_the_catalogue_role(client_as, catalogue):
     clerk = client_as(Role.CLERK, locations=["kundenzentrum-altona"])
 
-    response = clerk.post(
-        "/api/v1/locations/kundenzentrum-altona/schedules",
-        data=json.dumps(schedule_body()),
-        content_type="application/json",
-    )
+    with nothing_saved():
+        response = clerk.post(
+            "/api/v1/locations/kundenzentrum-altona/schedules",
+            data=json.dumps(schedule_body()),
+            content_type="application/json",
+        )
 
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"] == "https://service.hamburg.example/problems/role-forbids"
     assert WeeklySchedule.objects.count() == 0

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 import pytest
 
+from hamburg_service.accounts.models import Role
 from hamburg_service.catalog.models import (
     Counter,
     District,
     Location,
     Service,
 )
+from hamburg_service.core.actors import Actor
+from tests.support.actors import staff
 from tests.support.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))
@@ -79,3 +82,9 @@ def centre(db, settings) -> Centre:
         passport_only=counter("Platz 2", passport),
         anmeldung_only=counter("Platz 3", anmeldung),
     )
+
+
+@pytest.fixture
+def clerk(centre, make_staff) -> Actor:
+    """A counter clerk of the centre, as the actor of the services the tests call."""
+    return staff(make_staff(Role.CLERK, locations=["centre"]))

@@ -14,10 +14,11 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from hamburg_service.visits import selectors, services
+from hamburg_service.visits import selectors
 from hamburg_service.visits.models import Ticket, TicketEvent, TicketStatus
-
-from ..appointments.test_races import _database_url
+from hamburg_service.visits.services import calling, tickets
+from tests.support.actors import RESIDENT
+from tests.support.db import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,12 +39,12 @@ def open_now(centre):
     return centre
 
 
-def test_clerks_calling_at_once_never_get_the_same_ticket(open_now):
+def test_clerks_calling_at_once_never_get_the_same_ticket(open_now, clerk):
     from hamburg_service.catalog.models import Counter
 
     centre = open_now
     for _ in range(12):
-        services.ticket_issue(location=centre.location, services=[centre.anmeldung])
+        tickets.ticket_issue(location=centre.location, services=[centre.anmeldung], actor=RESIDENT)
     counters = [centre.both, centre.anmeldung_only]
     for n in range(4):
         extra = Counter.objects.create(location=centre.location, name=f"Extra {n}")
@@ -53,17 +54,17 @@ def test_clerks_calling_at_once_never_get_the_same_ticket(open_now):
     lock = threading.Lock()
     barrier = threading.Barrier(len(counters))
 
-    def clerk(counter) -> None:
+    def work_at(counter) -> None:
         try:
             barrier.wait(timeout=10)
-            while (ticket := services.ticket_call_next(counter=counter)) is not None:
+            while (ticket := calling.ticket_call_next(counter=counter, actor=clerk)) is not None:
                 with lock:
                     called.append(ticket.pk)
-                services.ticket_finish(ticket=ticket, counter=counter, outcome="served")
+                calling.ticket_finish(ticket=ticket, counter=counter, outcome="served", actor=clerk)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=clerk, args=(c,)) for c in counters]
+    threads = [threading.Thread(target=work_at, args=(c,)) for c in counters]
     for t in threads:
         t.start()
     for t in threads:
@@ -83,19 +84,24 @@ sys.path.insert(0, {src!r})
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hamburg_service.settings")
 django.setup()
 from hamburg_service.catalog.models import Location, Service
-from hamburg_service.visits import services
-ticket, _ = services.ticket_issue(
-    location=Location.objects.get(slug="centre"), services=[Service.objects.get(slug="anmeldung")]
+from hamburg_service.core.actors import Actor
+from hamburg_service.visits.services import tickets
+ticket, _ = tickets.ticket_issue(
+    location=Location.objects.get(slug="centre"),
+    services=[Service.objects.get(slug="anmeldung")],
+    actor=Actor.resident(),
 )
 print(ticket.number, flush=True)
 os._exit(9)  # no clean shutdown: as if the server were killed
 """
 
 
-def test_a_killed_process_loses_no_ticket_and_no_place(open_now):
+def test_a_killed_process_loses_no_ticket_and_no_place(open_now, clerk):
     centre = open_now
-    first, _ = services.ticket_issue(location=centre.location, services=[centre.anmeldung])
-    env = {**os.environ, "DATABASE_URL": _database_url(), "CONN_MAX_AGE": "0"}
+    first, _ = tickets.ticket_issue(
+        location=centre.location, services=[centre.anmeldung], actor=RESIDENT
+    )
+    env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
     result = subprocess.run(
         [sys.executable, "-c", ISSUE_AND_DIE.format(src=str(ROOT / "src"))],
         env=env,
@@ -109,5 +115,5 @@ def test_a_killed_process_loses_no_ticket_and_no_place(open_now):
     survivor = Ticket.objects.get(location=centre.location, number=number)
     assert selectors.position_of(first) == 1
     assert selectors.position_of(survivor) == 2
-    assert services.ticket_call_next(counter=centre.both) == first
-    assert services.ticket_call_next(counter=centre.anmeldung_only) == survivor
+    assert calling.ticket_call_next(counter=centre.both, actor=clerk) == first
+    assert calling.ticket_call_next(counter=centre.anmeldung_only, actor=clerk) == survivor

@@ -12,8 +12,10 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from hamburg_service.catalog.hours import BERLIN
 from hamburg_service.catalog.models import Counter, Location, Service
 from hamburg_service.core.events import Event
 
@@ -209,6 +211,16 @@ class AppointmentEvent(Event):
 
     def __str__(self) -> str:
         return f"{self.appointment_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def summary(self) -> str:
+        """The event's details in a line, for the staff history."""
+        parts = []
+        if "from" in self.data and "to" in self.data:
+            moved = [parse_datetime(str(self.data[key])) for key in ("from", "to")]
+            parts.append(" → ".join(f"{m.astimezone(BERLIN):%d.%m.%Y %H:%M}" for m in moved if m))
+        parts += [str(self.data[key]) for key in ("reason", "note") if self.data.get(key)]
+        return ": ".join(parts)
 
 
 class WaitlistStatus(models.TextChoices):

@@ -79,7 +79,7 @@ class QueueOut(Schema):
 )
 def queue(request: HttpRequest, slug: str) -> Any:
     location = location_for(request.user, slug, VisitsPerm.DESK, active_only=True)
-    snapshot = selectors.QueueSnapshot.of(location, now=timezone.now())
+    snapshot = selectors.QueueSnapshot.of(location, now=timezone.now(), full=True)
     return [
         {
             "number": t.number,

@@ -12,6 +12,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
@@ -66,8 +67,8 @@ def queue_order(qs: QuerySet[Ticket], now: dt.datetime) -> QuerySet[Ticket]:
     )
 
 
-def in_queue_order(tickets: Sequence[Ticket], now: dt.datetime) -> list[Ticket]:
-    """`queue_order` for loaded tickets."""
+def in_queue_order(tickets: Sequence[Any], now: dt.datetime) -> list[Any]:
+    """`queue_order` for loaded tickets (Ticket instances or `Waiting` rows)."""
     limit = now + _grace()
     due = [t for t in tickets if t.appointment_id is None or t.due_at <= limit]
     return sorted(due, key=lambda t: (-(t.appointment_id is not None), -t.priority, t.due_at, t.pk))
@@ -122,13 +123,24 @@ def recent_handling_minutes(
     return out
 
 
+class Waiting(NamedTuple):
+    """What the queue rules need of a waiting ticket."""
+
+    pk: int
+    appointment_id: int | None
+    priority: int
+    due_at: dt.datetime
+
+
 @dataclass
 class QueueSnapshot:
     """A location's waiting tickets (with their services), counters (with their skills), who
-    is signed in, and the handling times: what every estimate is computed from."""
+    is signed in, and the handling times: what every estimate is computed from, in seven
+    queries however long the queue. With `full`, the tickets are model instances (with their
+    appointment) and `services` their services, for pages that show them."""
 
     now: dt.datetime
-    tickets: list[Ticket]
+    tickets: Sequence[Any]  # Ticket instances with `full`, else Waiting rows
     needs: dict[int, frozenset[int]]  # ticket pk -> service ids
     skills: dict[int, frozenset[int]]  # active counter pk -> service ids
     staffed: frozenset[int]
@@ -137,19 +149,40 @@ class QueueSnapshot:
 
     @classmethod
     def of(
-        cls, location: Location, *, now: dt.datetime, day: dt.date | None = None
+        cls,
+        location: Location,
+        *,
+        now: dt.datetime,
+        day: dt.date | None = None,
+        full: bool = False,
     ) -> QueueSnapshot:
         day = day or now.astimezone(hours.BERLIN).date()
-        tickets = list(_waiting(location.pk, day).select_related("appointment"))
+        waiting = _waiting(location.pk, day)
+        tickets: Sequence[Ticket | Waiting] = (
+            list(waiting.select_related("appointment"))
+            if full
+            else [
+                Waiting(*row)
+                for row in waiting.values_list("pk", "appointment_id", "priority", "due_at")
+            ]
+        )
         needs: dict[int, set[int]] = defaultdict(set)
-        services: dict[int, list[Service]] = defaultdict(list)
-        for row in (
-            TicketService.objects.filter(ticket__in=[t.pk for t in tickets])
-            .select_related("service")
-            .order_by("position")
+        ordered_needs: dict[int, list[int]] = defaultdict(list)
+        for ticket_id, service_id in (
+            TicketService.objects.filter(
+                ticket__location_id=location.pk,
+                ticket__day=day,
+                ticket__status=TicketStatus.WAITING,
+            )
+            .order_by("ticket_id", "position")
+            .values_list("ticket_id", "service_id")
         ):
-            needs[row.ticket_id].add(row.service_id)
-            services[row.ticket_id].append(row.service)
+            needs[ticket_id].add(service_id)
+            ordered_needs[ticket_id].append(service_id)
+        services: dict[int, list[Service]] = {}
+        if full:
+            by_pk = Service.objects.in_bulk({s for ids in needs.values() for s in ids})
+            services = {t: [by_pk[s] for s in ids] for t, ids in ordered_needs.items()}
         skills: dict[int, set[int]] = {
             pk: set()
             for pk in Counter.objects.filter(location=location, is_active=True).values_list(
@@ -172,34 +205,63 @@ class QueueSnapshot:
             skills={pk: frozenset(ids) for pk, ids in skills.items()},
             staffed=staffed,
             minutes=recent_handling_minutes(location, now=now),
-            services=dict(services),
+            services=services,
         )
 
-    def work_minutes(self, ticket: Ticket) -> float:
+    def work_minutes(self, ticket: Ticket | Waiting) -> float:
         return sum(self.minutes.get(s, DEFAULT_MINUTES) for s in self.needs.get(ticket.pk, ()))
 
     def serving(self, able: list[int]) -> int:
         return max(1, len([c for c in able if c in self.staffed]) or len(able))
 
-    def estimate(self, ticket: Ticket) -> int:
+    def _able(self, needed: frozenset[int]) -> list[int]:
+        return [c for c, skill in self.skills.items() if needed <= skill]
+
+    def _serves(self, ticket: Ticket | Waiting, able: list[int]) -> bool:
+        needed = self.needs.get(ticket.pk, frozenset())
+        return any(needed <= self.skills[c] for c in able)
+
+    def _ahead(self, order: Sequence[Ticket | Waiting], able: list[int]) -> list[float]:
+        """For each position in `order`: the work before it the `able` counters could take."""
+        out, work = [], 0.0
+        for other in order:
+            out.append(work)
+            if self._serves(other, able):
+                work += self.work_minutes(other)
+        return out
+
+    def estimate(self, ticket: Ticket | Waiting) -> int:
         """Expected minutes until `ticket` is called: the work ahead of it that the counters
         able to serve it must do, shared by those of them that are staffed now."""
-        needed = self.needs.get(ticket.pk, frozenset())
-        able = [c for c, skill in self.skills.items() if needed <= skill]
-        able_skills = [self.skills[c] for c in able]
+        able = self._able(self.needs.get(ticket.pk, frozenset()))
         work = 0.0
         # The queue's own order, as if the ticket were due now.
         for other in in_queue_order(self.tickets, max(self.now, ticket.due_at)):
             if other.pk == ticket.pk:
                 break
-            if any(self.needs.get(other.pk, frozenset()) <= skill for skill in able_skills):
+            if self._serves(other, able):
                 work += self.work_minutes(other)
         return round(work / self.serving(able))
 
     def estimates(self) -> dict[int, int]:
-        return {t.pk: self.estimate(t) for t in self.tickets}
+        """Every waiting ticket's estimate; the tickets due now share one order, so each
+        distinct set of services costs one pass over the queue."""
+        order = in_queue_order(self.tickets, self.now)
+        position = {t.pk: i for i, t in enumerate(order)}
+        by_needs: dict[frozenset[int], list[float]] = {}
+        out: dict[int, int] = {}
+        for ticket in self.tickets:
+            if ticket.due_at > self.now or ticket.pk not in position:
+                out[ticket.pk] = self.estimate(ticket)
+                continue
+            needed = self.needs.get(ticket.pk, frozenset())
+            able = self._able(needed)
+            if needed not in by_needs:
+                by_needs[needed] = self._ahead(order, able)
+            out[ticket.pk] = round(by_needs[needed][position[ticket.pk]] / self.serving(able))
+        return out
 
-    def ordered(self) -> list[Ticket]:
+    def ordered(self) -> list[Any]:
         return in_queue_order(self.tickets, self.now)
 
 

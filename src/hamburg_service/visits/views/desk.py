@@ -70,7 +70,7 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
         if drawn is not None:
             return _issued(request, location, *drawn, what)
     today = now.astimezone(hours.BERLIN).date()
-    snapshot = selectors.QueueSnapshot.of(location, now=now)
+    snapshot = selectors.QueueSnapshot.of(location, now=now, full=True)
     ordered = snapshot.ordered()
     queued = {t.pk for t in ordered}
     appointments = appointments_of_days(
