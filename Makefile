@@ -54,8 +54,10 @@ layers: install
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# In parallel, one process per core (each with its own test database); PYTEST_WORKERS=0 for one.
+PYTEST_WORKERS ?= auto
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test: lint types layers migrations-check pytest
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
@@ -12,11 +13,51 @@ from hamburg_service.accounts.models import Role, RoleAssignment, User
 from hamburg_service.catalog.demo import demo_city_load
 from hamburg_service.catalog.models import Location
 
+# The demo city is loaded (and committed) once per test process and shared by every test that
+# asks for it: each test runs in a transaction that is rolled back, so what one test changes
+# the next never sees. Tests that do not ask for it find the database empty: the first of them
+# after the demo tests empties it once. Collection puts the demo tests first.
+_demo = {"committed": False}
+
+
+def _transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: 0 if "demo_city" in getattr(item, "fixturenames", ()) else 1)
+
+
+@pytest.fixture(autouse=True)
+def _demo_city_state(request: pytest.FixtureRequest, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Runs before every other fixture of a test (autouse): makes the committed database hold
+    the demo city exactly when the test asks for it."""
+    wanted = "demo_city" in request.fixturenames and not _transactional(request)
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server", "_django_db_helper"} & set(request.fixturenames)
+    )
+    if wanted != _demo["committed"] and (uses_db or wanted):
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock():
+            if wanted:
+                demo_city_load()
+            else:
+                call_command("flush", interactive=False, verbosity=0)
+        _demo["committed"] = wanted
+    yield
+    if _transactional(request):  # they empty the database when they end
+        _demo["committed"] = False
+
 
 @pytest.fixture
-def demo_city(db: None) -> None:
+def demo_city(request: pytest.FixtureRequest, db: None) -> None:
     """The Hamburg demo city (32 locations, 31 services, timetables, counters)."""
-    demo_city_load()
+    if _transactional(request):  # committed by the test itself, emptied at its end
+        demo_city_load()
 
 
 @pytest.fixture

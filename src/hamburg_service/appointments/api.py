@@ -29,9 +29,8 @@ from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
 from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import location_active, locations_offering, services_by_slugs
 from hamburg_service.core.actors import Actor
-from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.api_schemas import Day, InputSchema, LocalTime, answers
 from hamburg_service.core.captcha import captcha_challenge, captcha_verify
-from hamburg_service.core.dates import ApiDate, ApiLocalTime
 from hamburg_service.core.errors import InvalidInput
 from hamburg_service.core.ratelimit import rate_limit
 
@@ -49,10 +48,10 @@ class FreeTimeOut(Schema):
 class AvailabilityQuery(Schema):
     services: list[str] = Field(..., min_length=1, max_length=5, description="Service slugs")
     location: list[str] = Field(default_factory=list, description="Only these locations")
-    start: ApiDate | None = Field(None, description="First day (default: first bookable day)")
-    end: ApiDate | None = Field(None, description="Last day (default: end of booking window)")
-    earliest: ApiLocalTime | None = Field(None, description="Starting no earlier than (local time)")
-    latest: ApiLocalTime | None = Field(None, description="Starting no later than (local time)")
+    start: Day | None = Field(None, description="First day (default: first bookable day)")
+    end: Day | None = Field(None, description="Last day (default: end of booking window)")
+    earliest: LocalTime | None = Field(None, description="Starting no earlier than (local time)")
+    latest: LocalTime | None = Field(None, description="Starting no later than (local time)")
     limit: int = Field(20, ge=1, le=50)
     near: str = Field(
         "",
@@ -137,7 +136,7 @@ def availability_list(request: HttpRequest, params: Query[AvailabilityQuery]) ->
         return rows
 
 
-class BookingIn(Schema):
+class BookingIn(InputSchema):
     location: str = Field(..., max_length=50)
     services: list[str] = Field(..., min_length=1, max_length=5)
     start: dt.datetime
@@ -241,7 +240,7 @@ def captcha(request: HttpRequest) -> dict:
     return captcha_challenge()
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     token: str = Field(..., max_length=100)
 
 
@@ -277,7 +276,7 @@ def appointment_cancel(request: HttpRequest, token: str) -> dict:
     )
 
 
-class MoveIn(Schema):
+class MoveIn(InputSchema):
     start: dt.datetime
 
 
@@ -295,11 +294,11 @@ def appointment_move(request: HttpRequest, token: str, payload: MoveIn) -> dict:
     )
 
 
-class WaitlistIn(Schema):
+class WaitlistIn(InputSchema):
     services: list[str] = Field(..., min_length=1, max_length=5)
     locations: list[str] = Field(default_factory=list, description="Empty: any location")
-    date_from: ApiDate
-    date_to: ApiDate
+    date_from: Day
+    date_to: Day
     name: str = Field(..., max_length=150)
     email: str = Field(..., max_length=254)
     language: str = Field("", max_length=5)

@@ -25,8 +25,7 @@ from hamburg_service.catalog.schemas import (
     ServiceOut,
     ServiceSummaryOut,
 )
-from hamburg_service.core.api_schemas import answers
-from hamburg_service.core.dates import ApiDate
+from hamburg_service.core.api_schemas import Day, answers
 
 router = Router(tags=["catalogue"])
 
@@ -71,8 +70,8 @@ def location_detail(request: HttpRequest, slug: str) -> Any:
 
 
 class HoursQuery(Schema):
-    start: ApiDate | None = Field(None, description="First day (default: today)")
-    end: ApiDate | None = Field(None, description="Last day, inclusive (default: start + 6 days)")
+    start: Day | None = Field(None, description="First day (default: today)")
+    end: Day | None = Field(None, description="Last day, inclusive (default: start + 6 days)")
     service: str = Field("", max_length=50, description="Count only counters serving this")
     purpose: PurposeCode = "opening"
 

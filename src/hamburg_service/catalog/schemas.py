@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.urls import reverse
 from ninja import Field, Schema
 
-from hamburg_service.core.dates import ApiDate, ApiLocalTime
+from hamburg_service.core.api_schemas import Day, InputSchema, LocalTime
 
 AgencyCode = Literal["residents", "immigration"]
 KindCode = Literal["residents", "immigration", "welcome"]
@@ -139,17 +139,17 @@ class HoursOut(Schema):
     days: list[DayOut]
 
 
-class RuleIn(Schema):
+class RuleIn(InputSchema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
-    opens: ApiLocalTime
-    closes: ApiLocalTime
+    opens: LocalTime
+    closes: LocalTime
 
 
-class ScheduleIn(Schema):
+class ScheduleIn(InputSchema):
     purpose: PurposeCode = "opening"
     label: str = Field("", max_length=100)
-    valid_from: ApiDate
-    valid_until: ApiDate | None = None
+    valid_from: Day
+    valid_until: Day | None = None
     rules: list[RuleIn] = Field(max_length=100)
 
 
@@ -171,11 +171,11 @@ class ScheduleOut(Schema):
         return list(obj.rules.all())
 
 
-class ClosureIn(Schema):
-    start_date: ApiDate
-    end_date: ApiDate
-    start_time: ApiLocalTime | None = None
-    end_time: ApiLocalTime | None = None
+class ClosureIn(InputSchema):
+    start_date: Day
+    end_date: Day
+    start_time: LocalTime | None = None
+    end_time: LocalTime | None = None
     counters: list[str] = Field(default_factory=list, description="Counter names; empty = all")
     reason_de: str = Field("", max_length=200)
     reason_en: str = Field("", max_length=200)
@@ -205,5 +205,5 @@ class CounterOut(Schema):
         return sorted(s.slug for s in obj.services.all())
 
 
-class SlugsIn(Schema):
+class SlugsIn(InputSchema):
     slugs: list[str] = Field(max_length=1000)

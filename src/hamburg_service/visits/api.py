@@ -18,7 +18,7 @@ from hamburg_service.accounts.access import location_for
 from hamburg_service.accounts.permissions import VisitsPerm
 from hamburg_service.catalog.selectors import services_by_slugs
 from hamburg_service.core.actors import Actor
-from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.api_schemas import InputSchema, answers
 from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.visits import selectors
 from hamburg_service.visits.models import Ticket
@@ -94,7 +94,7 @@ def queue(request: HttpRequest, slug: str) -> Any:
     ]
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     services: list[str] = Field(..., min_length=1, max_length=5, description="Service slugs")
     needs_priority: bool = Field(False, description="Needs help or an accessible service.")
 
@@ -141,7 +141,7 @@ def ticket_create(request: HttpRequest, slug: str, payload: TicketIn) -> Status[
     return Status(201, _ticket_out(drawn))
 
 
-class CheckInIn(Schema):
+class CheckInIn(InputSchema):
     reference: str = Field(..., min_length=1, max_length=300, description="Reference or QR text")
 
 
