@@ -10,6 +10,15 @@ from django.utils import timezone
 
 from hamburg_service.accounts.models import Role
 from hamburg_service.appointments import jobs
+from hamburg_service.appointments.models import (
+    Appointment,
+    AppointmentEvent,
+    AppointmentService,
+    Booker,
+    CounterDay,
+    DayLedger,
+    SeatClaim,
+)
 from hamburg_service.appointments.services.booking import Booking, Slot, appointment_book
 from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog.models import (
@@ -19,12 +28,26 @@ from hamburg_service.catalog.models import (
     Service,
 )
 from hamburg_service.core.actors import Actor
+from hamburg_service.notifications.models import Message
 from tests.support.cities import weekday_location
 
 BERLIN = dt.timezone(dt.timedelta(hours=1))  # winter time, for readable fixtures
 # A Monday in winter, well inside the booking window of `NOW`.
 DAY = dt.date(2030, 1, 14)
 NOW = dt.datetime(2030, 1, 7, 9, 0, tzinfo=dt.UTC)
+
+
+# What a refused booking, move or cancellation must leave exactly as it was.
+BOOK = (
+    Appointment,
+    AppointmentService,
+    AppointmentEvent,
+    SeatClaim,
+    CounterDay,
+    DayLedger,
+    Booker,
+    Message,
+)
 
 
 @dataclass

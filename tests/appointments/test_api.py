@@ -13,10 +13,6 @@ from django.core.cache import cache
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
-    AppointmentService,
-    Booker,
-    CounterDay,
-    DayLedger,
     SeatClaim,
     Status,
 )
@@ -25,7 +21,7 @@ from hamburg_service.core.errors import PROBLEM_TYPE_BASE
 from hamburg_service.notifications.models import Message
 from tests.support.db import unchanged
 
-from .conftest import DAY, NOW, at
+from .conftest import BOOK, DAY, NOW, at
 
 API = "/api/v1"
 TUESDAY = dt.date(2030, 1, 8)  # the first bookable day seen from NOW
@@ -69,19 +65,6 @@ def problem(response, status, code=None):
 
 def fields_of(body):
     return [e["field"] for e in body.get("errors", [])]
-
-
-# What a refused booking, move or cancellation must leave exactly as it was.
-BOOK = (
-    Appointment,
-    AppointmentService,
-    AppointmentEvent,
-    SeatClaim,
-    CounterDay,
-    DayLedger,
-    Booker,
-    Message,
-)
 
 
 def confirm_token_from(message):

@@ -12,8 +12,6 @@ from hamburg_service.appointments import availability
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
-    AppointmentService,
-    Booker,
     CounterDay,
     DayLedger,
     SeatClaim,
@@ -28,19 +26,7 @@ from tests.support.actors import RESIDENT, SYSTEM
 from tests.support.db import unchanged
 
 from . import conftest
-from .conftest import DAY, NOW, at, person
-
-# What a refused booking, move or cancellation must leave exactly as it was.
-BOOK = (
-    Appointment,
-    AppointmentService,
-    AppointmentEvent,
-    SeatClaim,
-    CounterDay,
-    DayLedger,
-    Booker,
-    Message,
-)
+from .conftest import BOOK, DAY, NOW, at, person
 
 
 @pytest.fixture(autouse=True)

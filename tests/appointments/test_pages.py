@@ -16,11 +16,6 @@ from django.utils.http import urlencode
 
 from hamburg_service.appointments.models import (
     Appointment,
-    AppointmentEvent,
-    AppointmentService,
-    Booker,
-    CounterDay,
-    DayLedger,
     SeatClaim,
     Status,
 )
@@ -29,19 +24,7 @@ from hamburg_service.notifications.models import Message
 from tests.support.db import unchanged
 
 from . import conftest
-from .conftest import DAY, NOW, at, person
-
-# What a refused booking, move or cancellation must leave exactly as it was.
-BOOK = (
-    Appointment,
-    AppointmentService,
-    AppointmentEvent,
-    SeatClaim,
-    CounterDay,
-    DayLedger,
-    Booker,
-    Message,
-)
+from .conftest import BOOK, DAY, NOW, at, person
 
 SEARCH = "/appointments/"
 ERROR_SUMMARY = 'class="error-summary"'

@@ -19,6 +19,7 @@ from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Closure, Location
 from hamburg_service.catalog.places import ResolvedPlace
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import DATE_MAX
 from hamburg_service.core.errors import NotFound
 from hamburg_service.core.tokens import token_hash
 
@@ -59,7 +60,8 @@ def appointments_hit_by_closures(
     )
     if not closures:
         return []
-    last_day = max(c.end_date for c in closures)
+    # Bounded: a closure stored before dates were checked may run to 9999-12-31.
+    last_day = min(max(c.end_date for c in closures), DATE_MAX)
     candidates = Appointment.objects.filter(
         location_id__in={c.location_id for c in closures},
         status__in=ACTIVE,
