@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -231,3 +232,16 @@ def test_wrong_passwords_from_one_address_behind_the_proxy_lock_only_that_addres
         sign_in("wrong", "203.0.113.9")
     assert sign_in("a-long-test-password", "203.0.113.9") == 429  # locked for the attacker
     assert sign_in("a-long-test-password", "198.51.100.7") == 302  # not for Erika elsewhere
+
+
+def test_staff_booking_keeps_the_chosen_time_after_an_error(demo_city, client_as):
+    desk = client_as(Role.FRONT_DESK, locations=[HOME])
+    url = f"/appointments/staff/{HOME}/new/?services=anmeldung"
+    page = desk.get(url).content.decode()
+    times = re.findall(r'name="start" id="start-\d+" value="([^"]+)"', page)
+    assert len(times) >= 2
+    with unchanged(Appointment):
+        again = desk.post(url, {"start": times[1], "name": "Erika", "email": "not-an-address"})
+    assert again.status_code == 422
+    checked = re.findall(r'value="([^"]+)" checked', again.content.decode())
+    assert checked == [times[1]]

@@ -261,6 +261,8 @@ RATE_LIMIT_BOOKING = os.environ.get("RATE_LIMIT_BOOKING", "10/h")
 # Tickets and check-ins at one location's ticket machines together, a second line behind
 # the device key.
 RATE_LIMIT_KIOSK_LOCATION = os.environ.get("RATE_LIMIT_KIOSK_LOCATION", "30/m")
+# Check-ins per ticket machine: a queue at opening, not a search through references.
+RATE_LIMIT_CHECK_IN = os.environ.get("RATE_LIMIT_CHECK_IN", "40/10m")
 # How many proxies (load balancer, reverse proxy) in front of the application add to
 # X-Forwarded-For; 0 = clients connect directly (docs/deploy.md).
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))

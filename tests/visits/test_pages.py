@@ -210,7 +210,7 @@ def test_check_in_of_todays_appointment_gives_a_ticket(kiosk, city):
     assert "Your appointment is at 09:30" in html
 
 
-def test_check_in_at_the_wrong_location_names_the_right_place(kiosk, city):
+def test_check_in_at_the_wrong_location_says_so_but_not_where_or_when(kiosk, city):
     altona = Location.objects.get(slug="kundenzentrum-altona")
     appointment = book(altona, 9, 30)
     with unchanged(*VISIT_ROWS, Appointment):
@@ -218,8 +218,22 @@ def test_check_in_at_the_wrong_location_names_the_right_place(kiosk, city):
     html = unescape(page.content.decode())
     assert page.status_code == 409
     assert "This appointment is at another location" in html
-    assert altona.name_en in html or altona.name_de in html
-    assert altona.street in html
+    assert "confirmation e-mail" in html
+    # A kiosk is public: a guessed reference must not tell whose booking is where and when.
+    assert altona.name_de not in html
+    assert altona.street not in html
+    assert "09:30" not in html
+
+
+def test_a_ticket_machine_allows_only_so_many_check_ins(kiosk, city, settings):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_CHECK_IN = "3/10m"
+    with unchanged(*VISIT_ROWS, Appointment):
+        answers = [
+            kiosk.post(KIOSK, {"action": "check-in", "reference": f"ZZZZZZ{n}2"}).status_code
+            for n in range(4)
+        ]
+    assert answers == [404, 404, 404, 429]
 
 
 def test_check_in_on_another_day_and_unknown_reference(kiosk, city):
@@ -231,6 +245,7 @@ def test_check_in_on_another_day_and_unknown_reference(kiosk, city):
         empty = kiosk.post(KIOSK, {"action": "check-in", "reference": ""})
     assert page.status_code == 409
     assert "not today" in page.content.decode()
+    assert "10:00" not in page.content.decode()
     assert unknown.status_code == 404
     assert "We cannot find an appointment" in unknown.content.decode()
     assert empty.status_code == 422

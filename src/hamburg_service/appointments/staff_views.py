@@ -203,6 +203,8 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
             "person": person,
             "times": times,
             "chosen": chosen,
+            # After an error the time the caller chose stays chosen (not the first one).
+            "chosen_start": request.POST.get("start", "") if request.method == "POST" else "",
             "problem": problem,
         },
         status=page_status(problem, person),

@@ -20,6 +20,7 @@ from hamburg_service.catalog.selectors import services_by_slugs
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.api_schemas import InputSchema, answers
 from hamburg_service.core.ratelimit import rate_limit
+from hamburg_service.core.tokens import token_hash
 from hamburg_service.visits import selectors
 from hamburg_service.visits.models import Ticket
 from hamburg_service.visits.services import kiosks, tickets
@@ -153,6 +154,12 @@ class CheckInIn(InputSchema):
 )
 def check_in(request: HttpRequest, slug: str, payload: CheckInIn) -> Status[Any]:
     location = _from_kiosk(request, slug)
+    rate_limit(
+        request,
+        group="kiosk-check-in",
+        rate=settings.RATE_LIMIT_CHECK_IN,
+        key=f"kiosk-key:{token_hash(str(getattr(request, 'auth', '') or ''))}",
+    )
     drawn = tickets.appointment_check_in(
         location=location, reference=payload.reference, actor=KIOSK
     )

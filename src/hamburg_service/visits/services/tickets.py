@@ -185,22 +185,22 @@ def appointment_check_in(
             _("This appointment is not (or no longer) confirmed. Please ask at the front desk."),
             code="not-confirmed",
         )
+    # A kiosk is public: it says where to look, never another booking's place or time.
     if appointment.location_id != location.pk:
         raise Conflict(
-            _("Your appointment is at %(place)s, %(street)s, on %(date)s at %(time)s.")
-            % {
-                "place": appointment.location.name,
-                "street": appointment.location.street,
-                "date": local.strftime("%d.%m.%Y"),
-                "time": local.strftime("%H:%M"),
-            },
+            _(
+                "This appointment is not at this location. Your confirmation e-mail says where "
+                "it is; the front desk will gladly help."
+            ),
             code="other-location",
             title=_("This appointment is at another location"),
         )
     if local.date() != now.astimezone(hours.BERLIN).date():
         raise Conflict(
-            _("Your appointment is on %(date)s at %(time)s, not today.")
-            % {"date": local.strftime("%d.%m.%Y"), "time": local.strftime("%H:%M")},
+            _(
+                "This appointment is not today. Your confirmation e-mail says when it is; the "
+                "front desk will gladly help."
+            ),
             code="other-day",
             title=_("This appointment is on another day"),
         )

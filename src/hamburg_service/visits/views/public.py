@@ -30,7 +30,7 @@ from hamburg_service.visits.forms import (
     NoticeForm,
     walk_in_services,
 )
-from hamburg_service.visits.models import Ticket, TicketStatus
+from hamburg_service.visits.models import KioskDevice, Ticket, TicketStatus
 from hamburg_service.visits.services import kiosks, tickets
 
 KIOSK = Actor.resident()  # whoever stands at the ticket machine
@@ -43,6 +43,14 @@ def kiosk_cookie(slug: str) -> str:
 def kiosk_key(request: HttpRequest, slug: str) -> str:
     """The device key a kiosk sends: its cookie, or the header of kiosk software."""
     return request.headers.get("X-Kiosk-Key") or request.COOKIES.get(kiosk_cookie(slug), "")
+
+
+def check_in_limit(request: HttpRequest, device: KioskDevice) -> None:
+    """Check-ins per ticket machine: enough for a queue at opening time, too few to try
+    references until one fits."""
+    rate_limit(
+        request, group="kiosk-check-in", rate=settings.RATE_LIMIT_CHECK_IN, key=f"kiosk:{device.pk}"
+    )
 
 
 def ticket_facts(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
@@ -90,7 +98,8 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
         drawn: tuple[Ticket, str] | None = None
         if problem is None and request.POST.get("action") == "check-in":
             check_in = CheckInForm(request.POST)
-            if check_in.is_valid():
+            _limited, problem = attempt(lambda: check_in_limit(request, set_up))
+            if problem is None and check_in.is_valid():
                 drawn, problem = attempt(
                     lambda: tickets.appointment_check_in(
                         location=location,
