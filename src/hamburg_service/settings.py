@@ -296,6 +296,8 @@ MAX_BOOKINGS_PER_EMAIL_30_DAYS = int(os.environ.get("MAX_BOOKINGS_PER_EMAIL_30_D
 # Cancelled seats are offered to the waitlist first and released to everyone after this delay.
 CANCEL_RELEASE_MINUTES = int(os.environ.get("CANCEL_RELEASE_MINUTES", "30"))
 WAITLIST_HOLD_HOURS = int(os.environ.get("WAITLIST_HOLD_HOURS", "24"))
+# A waitlist request lapses unless its address's owner confirms it within this time.
+WAITLIST_CONFIRM_HOURS = int(os.environ.get("WAITLIST_CONFIRM_HOURS", "24"))
 WAITLIST_MAX_DAYS = int(os.environ.get("WAITLIST_MAX_DAYS", "90"))
 WAITLIST_OFFERS_PER_SWEEP = int(os.environ.get("WAITLIST_OFFERS_PER_SWEEP", "200"))
 # On-site visits (docs/visits.md).

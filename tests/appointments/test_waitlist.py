@@ -19,6 +19,7 @@ from hamburg_service.appointments.models import (
 )
 from hamburg_service.appointments.selectors import waitlist_entry_by_token
 from hamburg_service.appointments.services import lifecycle, waitlist
+from hamburg_service.appointments.services.tokens import leave_token_from
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.notifications.models import Message
 from tests.support.actors import RESIDENT, SYSTEM
@@ -48,17 +49,22 @@ def full_day(city, settings):
     return bookings
 
 
-def join(city, n, **kw):
-    who = person(n)
-    return waitlist.waitlist_join(
+def join(city, n, *, confirm=True, **kw):
+    """Ask to join as person n (and confirm the address, as its owner would by the link);
+    returns the entry and the token of its link."""
+    entry = waitlist.waitlist_join(
         services=[city.anmeldung],
         locations=[city.location],
         date_from=DAY,
         date_to=DAY,
-        person=who,
+        person=person(n),
         actor=kw.pop("actor", RESIDENT),
         **kw,
     )
+    assert entry is not None
+    if confirm:
+        entry = waitlist.waitlist_confirm(entry=entry, actor=RESIDENT)
+    return entry, leave_token_from(entry.leave_nonce)
 
 
 def statuses(entry):
@@ -78,25 +84,74 @@ def sweep(capture):
         conftest.sweep()
 
 
-def test_joining_sends_a_leave_link_and_refuses_a_second_entry(
-    city, django_capture_on_commit_callbacks
-):
+def test_joining_waits_for_the_address_to_be_confirmed(city, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        entry, token = join(city, 1)
-    assert entry.status == "waiting"
+        entry, token = join(city, 1, confirm=False)
+    assert entry.status == "pending"
     assert token in mail.outbox[0].body
     assert Message.objects.get().template == "appointments/waitlist_joined"
-    with unchanged(*WAITLIST), pytest.raises(Conflict) as caught:
-        join(city, 1)
-    assert caught.value.code == "already-waiting"
+    assert waitlist.waitlist_offer_due(actor=SYSTEM) == 0  # a pending entry is never offered
+    entry = waitlist.waitlist_confirm(entry=entry, actor=RESIDENT)
+    assert (entry.status, entry.confirmed_at) == ("waiting", NOW)
+    with unchanged(*WAITLIST):  # confirming twice changes nothing
+        waitlist.waitlist_confirm(entry=entry, actor=RESIDENT)
     assert waitlist_entry_by_token(token=token).pk == entry.pk
     waitlist.waitlist_leave(entry=entry, actor=RESIDENT)
     entry.refresh_from_db()
     assert entry.status == "left"
-    assert statuses(entry) == ["joined", "left"]
-    assert [(e.actor_kind, e.at) for e in entry.events.all()] == [("resident", NOW)] * 2
+    assert statuses(entry) == ["joined", "confirmed", "left"]
+    assert [(e.actor_kind, e.at) for e in entry.events.all()] == [("resident", NOW)] * 3
     with unchanged(*WAITLIST):  # leaving twice changes nothing
         waitlist.waitlist_leave(entry=entry, actor=RESIDENT)
+
+
+def test_a_second_request_answers_the_same_and_tells_the_owner(
+    city, django_capture_on_commit_callbacks
+):
+    join(city, 1)
+    with django_capture_on_commit_callbacks(execute=True), unchanged(WaitlistEntry, WaitlistEvent):
+        again = waitlist.waitlist_join(
+            services=[city.anmeldung],
+            locations=[],
+            date_from=DAY,
+            date_to=DAY + dt.timedelta(days=3),
+            person=person(1),
+            actor=RESIDENT,
+        )
+    assert again is None  # no second entry; the caller answers as for a new one
+    assert [m.to for m in mail.outbox] == [["person1@example.org"]]
+    assert mail.outbox[0].subject == "Sie stehen bereits auf der Warteliste"
+
+
+def test_an_unconfirmed_request_lapses(city):
+    entry, _token = join(city, 1, confirm=False)
+    later = NOW + dt.timedelta(hours=25)
+    assert waitlist.waitlist_settle(actor=SYSTEM, now=later) == 1
+    entry.refresh_from_db()
+    assert entry.status == "lapsed"
+    assert entry.events.last().data == {"reason": "not confirmed"}
+
+
+def test_entries_nobody_can_serve_never_starve_the_people_behind_them(city, full_day, settings):
+    settings.WAITLIST_OFFERS_PER_SWEEP = 2
+    # Someone floods the waitlist first with entries for a day that stays full…
+    for n in range(20):
+        join(city, 200 + n)
+    # …and behind them someone waits for any day of the week.
+    behind = waitlist.waitlist_join(
+        services=[city.anmeldung],
+        locations=[city.location],
+        date_from=DAY,
+        date_to=DAY + dt.timedelta(days=4),
+        person=person(2),
+        actor=RESIDENT,
+    )
+    assert behind is not None
+    waitlist.waitlist_confirm(entry=behind, actor=RESIDENT)
+    assert waitlist.waitlist_offer_due(actor=SYSTEM) == 1
+    behind.refresh_from_db()
+    assert behind.status == "offered"
+    assert WaitlistEntry.objects.filter(status="offered").count() == 1
 
 
 @pytest.mark.parametrize(
@@ -167,8 +222,8 @@ def test_an_offer_not_confirmed_in_time_goes_to_the_next_person(
     assert first.status == "lapsed"
     assert second.status == "offered"
     assert second.offer.start == full_day[0].appointment.start
-    assert statuses(first) == ["joined", "offered", "lapsed"]
-    assert statuses(second) == ["joined", "offered"]
+    assert statuses(first) == ["joined", "confirmed", "offered", "lapsed"]
+    assert statuses(second) == ["joined", "confirmed", "offered"]
     assert first.offer.status == Status.EXPIRED
 
 
@@ -187,7 +242,7 @@ def test_a_confirmed_offer_books_and_leaves_the_waitlist(
     assert entry.status == "booked"
     assert entry.offer.status == Status.CONFIRMED
     assert entry.offer.confirmed_at == NOW
-    assert statuses(entry) == ["joined", "offered", "booked"]
+    assert statuses(entry) == ["joined", "confirmed", "offered", "booked"]
     assert entry.events.get(kind="offered").data["reference"] == entry.offer.reference
 
 
@@ -202,7 +257,7 @@ def test_someone_who_left_gets_no_offer_and_the_next_person_does(
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, first.offer) == ("left", None)
-    assert statuses(first) == ["joined", "left"]
+    assert statuses(first) == ["joined", "confirmed", "left"]
     assert second.status == "offered"
 
 
@@ -260,12 +315,18 @@ def test_the_waitlist_page_joins_and_the_leave_page_leaves(
         )
     assert joined.status_code == 200
     entry = WaitlistEntry.objects.get()
+    assert entry.status == "pending"
     assert entry.events.get().actor_name == "erika@example.org"
-    leave = mail.outbox[0].body.split("/waitlist/leave/")[1].split("/")[0]
-    assert client.post(f"/appointments/waitlist/leave/{leave}/").status_code == 302
+    link = mail.outbox[0].body.split("/waitlist/leave/")[1].split("/")[0]
+    assert 'id="confirm"' in client.get(f"/appointments/waitlist/leave/{link}/").content.decode()
+    confirm = client.post(f"/appointments/waitlist/leave/{link}/", {"action": "confirm"})
+    assert confirm.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
+    assert client.post(f"/appointments/waitlist/leave/{link}/").status_code == 302
     entry.refresh_from_db()
     assert entry.status == "left"
-    assert statuses(entry) == ["joined", "left"]
+    assert statuses(entry) == ["joined", "confirmed", "left"]
     with unchanged(*WAITLIST):
         bad = client.post("/appointments/waitlist/", {"services": ["anmeldung"], "email": "x"})
         assert client.post("/appointments/waitlist/leave/forged/").status_code == 404
@@ -279,6 +340,24 @@ def test_a_waiting_period_that_ended_lapses_with_an_event(city):
     assert waitlist.waitlist_settle(actor=SYSTEM, now=later) == 1
     entry.refresh_from_db()
     assert entry.status == "lapsed"
-    assert statuses(entry) == ["joined", "lapsed"]
+    assert statuses(entry) == ["joined", "confirmed", "lapsed"]
     lapsed = entry.events.last()
     assert (lapsed.data, lapsed.at, lapsed.actor) == ({"reason": "period over"}, later, SYSTEM)
+
+
+def test_the_api_answers_a_repeated_request_exactly_like_a_first_one(city, client):
+    body = {
+        "services": ["anmeldung"],
+        "locations": ["centre"],
+        "date_from": DAY.isoformat(),
+        "date_to": DAY.isoformat(),
+        "name": "Erika",
+        "email": "erika@example.org",
+    }
+    first = client.post("/api/v1/waitlist", data=body, content_type="application/json")
+    with unchanged(WaitlistEntry, WaitlistEvent):
+        again = client.post("/api/v1/waitlist", data=body, content_type="application/json")
+    assert first.status_code == again.status_code == 202
+    assert first.json() == again.json()
+    assert "leave_token" not in first.json()  # the link goes to the address, not the caller
+    assert WaitlistEntry.objects.get().status == "pending"

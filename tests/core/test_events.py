@@ -59,7 +59,7 @@ def test_booking_and_waitlist_record_the_given_time_and_the_resident(place):
     assert (held.kind, held.at) == ("held", NOW)
     assert held.actor == resident
     assert booked.appointment.created_at == NOW
-    entry, _token = waitlist.waitlist_join(
+    entry = waitlist.waitlist_join(
         services=[service],
         locations=[location],
         date_from=DAY,
@@ -68,6 +68,7 @@ def test_booking_and_waitlist_record_the_given_time_and_the_resident(place):
         actor=Actor.resident("ben@example.org"),
         now=NOW,
     )
+    assert entry is not None
     [joined] = WaitlistEvent.objects.filter(entry=entry)
     assert (joined.kind, joined.at, joined.actor_kind) == ("joined", NOW, ActorKind.RESIDENT)
     assert entry.created_at == NOW

@@ -76,7 +76,7 @@ def test_the_window_slides_and_the_wait_is_said_in_minutes(limits_on):
         with pytest.raises(TooMany) as refused:
             rate_limit(request_from(forwarded="203.0.113.7"), group="b", rate="10/h")
         assert refused.value.retry_after == 360  # until enough of the old hour has faded
-        assert "6 minutes, or call 115" in refused.value.detail
+        assert "in 6 Minuten noch einmal oder rufen Sie die 115 an" in refused.value.detail
         # Another client behind the same proxy is not affected.
         rate_limit(request_from(forwarded="198.51.100.4"), group="b", rate="10/h")
         clock.move_to("2030-01-14 10:36:01+00:00")

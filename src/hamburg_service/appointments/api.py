@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -230,6 +231,7 @@ class ChallengeOut(Schema):
 @router.get(
     "/captcha",
     response=ChallengeOut,
+    openapi_extra={"x-no-database": True},
     summary="A proof-of-work challenge for booking (ALTCHA protocol)",
     description=(
         "Find the number n (0 ≤ n ≤ maxnumber) with SHA-256(salt + n) == challenge, then send "
@@ -306,21 +308,24 @@ class WaitlistIn(InputSchema):
 
 
 class WaitlistOut(Schema):
-    status: str
+    status: Literal["pending"] = Field(
+        description="Always pending: the e-mail sent to the address has the link to confirm "
+        "(or leave) the waitlist; the answer is the same whether the address waits already."
+    )
     services: list[str]
     locations: list[str]
     date_from: dt.date
     date_to: dt.date
-    leave_token: str = Field(description="Leaves the waitlist (also sent by e-mail).")
 
 
 @router.post(
     "/waitlist",
-    response=answers({201: WaitlistOut}, 409, 422, 429),
-    summary="Join the waitlist",
+    response=answers({202: WaitlistOut}, 409, 422, 429),
+    summary="Ask to join the waitlist",
     description=(
-        "When a suitable time frees up, it is held for the person waiting longest, who gets an "
-        "e-mail to confirm it."
+        "Sends an e-mail with a link to confirm the place on the waitlist; only confirmed "
+        "entries are offered times. When a suitable time frees up, it is held for the person "
+        "waiting longest, who gets an e-mail to confirm it."
     ),
 )
 def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
@@ -328,7 +333,7 @@ def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
     captcha_verify(payload.captcha)
     chosen = _services(payload.services)
     places = _locations(payload.locations, chosen) if payload.locations else []
-    entry, token = waitlist.waitlist_join(
+    waitlist.waitlist_join(
         services=chosen,
         locations=places,
         date_from=payload.date_from,
@@ -340,15 +345,15 @@ def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict]:
         ),
         actor=Actor.resident(payload.email),
     )
+    # Echoes the request only: nothing about what the address had before.
     return Status(
-        201,
+        202,
         {
-            "status": entry.status,
+            "status": "pending",
             "services": [s.slug for s in chosen],
             "locations": [loc.slug for loc in places],
-            "date_from": entry.date_from,
-            "date_to": entry.date_to,
-            "leave_token": token,
+            "date_from": payload.date_from,
+            "date_to": payload.date_to,
         },
     )
 

@@ -49,7 +49,7 @@ def appointment_mail(
     )
 
 
-def waitlist_mail(entry: WaitlistEntry, name: str, *, now: dt.datetime, **links: str) -> None:
+def waitlist_mail(entry: WaitlistEntry, name: str, *, now: dt.datetime, **links: str | int) -> None:
     message_queue(
         to=entry.email,
         template=f"appointments/{name}",
@@ -90,17 +90,23 @@ for _name in APPOINTMENT_MAILS:
     renderer(f"appointments/{_name}")(_appointment_renderer(_name))
 
 
-@renderer("appointments/waitlist_joined")
-def waitlist_joined(context: dict[str, Any]) -> Rendered:
-    entry = WaitlistEntry.objects.prefetch_related("services", "locations").get(
-        pk=context["entry_id"]
-    )
-    return text_mail(
-        "appointments/mail/waitlist_joined.txt",
-        {
-            **context,
-            "entry": entry,
-            "services": list(entry.services.all()),
-            "locations": list(entry.locations.all()),
-        },
-    )
+def _waitlist_renderer(name: str) -> Any:
+    def render(context: dict[str, Any]) -> Rendered:
+        entry = WaitlistEntry.objects.prefetch_related("services", "locations").get(
+            pk=context["entry_id"]
+        )
+        return text_mail(
+            f"appointments/mail/{name}.txt",
+            {
+                **context,
+                "entry": entry,
+                "services": list(entry.services.all()),
+                "locations": list(entry.locations.all()),
+            },
+        )
+
+    return render
+
+
+for _name in ("waitlist_joined", "waitlist_already"):
+    renderer(f"appointments/{_name}")(_waitlist_renderer(_name))

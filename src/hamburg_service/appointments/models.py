@@ -224,6 +224,7 @@ class AppointmentEvent(Event):
 
 
 class WaitlistStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the e-mail address to be confirmed")
     WAITING = "waiting", _("Waiting")
     OFFERED = "offered", _("Offered a time")
     BOOKED = "booked", _("Booked")
@@ -239,7 +240,7 @@ class WaitlistEntry(models.Model):
 
     created_at = models.DateTimeField(_("joined"), default=timezone.now)
     status = models.CharField(
-        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+        _("status"), max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.PENDING
     )
     name = models.CharField(_("name"), max_length=150)
     email = models.EmailField(_("e-mail"))
@@ -261,6 +262,8 @@ class WaitlistEntry(models.Model):
         Appointment, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry"
     )
     offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
+    # Only an entry whose address's owner confirmed it is offered times.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -279,6 +282,7 @@ class WaitlistEntry(models.Model):
 
 class WaitlistEventKind(models.TextChoices):
     JOINED = "joined", _("joined the waitlist")
+    CONFIRMED = "confirmed", _("confirmed the e-mail address")
     OFFERED = "offered", _("offered a time")
     BOOKED = "booked", _("confirmed the offered time")
     LAPSED = "lapsed", _("offer or period lapsed")

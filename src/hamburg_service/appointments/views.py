@@ -340,8 +340,9 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
                 actor=Actor.resident(data["email"]),
             )
 
-        joined, problem = attempt(join, form=form)
-        if joined is not None:
+        # The same answer whether or not the address waits already (its owner hears of it).
+        _joined, problem = attempt(join, form=form)
+        if problem is None:
             return render(request, "appointments/waitlist_joined.html", {"email": data["email"]})
     response = render(
         request,
@@ -355,8 +356,13 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def waitlist_leave(request: HttpRequest, token: str) -> HttpResponse:
     entry = waitlist_entry_by_token(token=token)
+    resident = Actor.resident(entry.email)
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        waitlist.waitlist_confirm(entry=entry, actor=resident)
+        messages.success(request, _("Thank you. You are on the waitlist."))
+        return redirect("appointments:waitlist-leave", token=token)
     if request.method == "POST":
-        waitlist.waitlist_leave(entry=entry, actor=Actor.resident(entry.email))
+        waitlist.waitlist_leave(entry=entry, actor=resident)
         messages.success(request, _("You have left the waitlist."))
         return redirect("appointments:waitlist-leave", token=token)
     return render(request, "appointments/waitlist_leave.html", {"entry": entry})

@@ -1,9 +1,12 @@
-"""The waitlist (Warteliste): joining, leaving, and offering freed times.
+"""The waitlist (Warteliste): joining, confirming, leaving, and offering freed times.
 
-Freed or new capacity goes to the person waiting longest: the scheduler books a held
-appointment for them (confirm by link within WAITLIST_HOLD_HOURS); unconfirmed, it lapses and
-the time goes on. Seats of a cancelled appointment are kept back for CANCEL_RELEASE_MINUTES, so
-the waitlist sees them before anyone else (and before booking robots).
+Joining answers the same whether or not the address is on the waitlist already (the owner is
+told by e-mail); an entry waits only once its address's owner confirmed it with the link in the
+e-mail, else it lapses after WAITLIST_CONFIRM_HOURS. Freed or new capacity goes to the person
+waiting longest: the scheduler books a held appointment for them (confirm by link within
+WAITLIST_HOLD_HOURS); unconfirmed, it lapses and the time goes on. Seats of a cancelled
+appointment are kept back for CANCEL_RELEASE_MINUTES, so the waitlist sees them before anyone
+else (and before booking robots).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,10 +36,12 @@ from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.core.actors import Actor
-from hamburg_service.core.errors import AppError, Conflict, InvalidInput
+from hamburg_service.core.errors import AppError, InvalidInput
 from hamburg_service.core.events import event_record, events_record
 from hamburg_service.core.scheduler import per_item
 from hamburg_service.core.tokens import token_hash
+
+OPEN = (WaitlistStatus.PENDING, WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
 
 
 def waitlist_join(
@@ -47,8 +53,10 @@ def waitlist_join(
     person: PersonInput,
     actor: Actor,
     now: dt.datetime | None = None,
-) -> tuple[WaitlistEntry, str]:
-    """Join the waitlist; returns the entry and the token of its leave link."""
+) -> WaitlistEntry | None:
+    """Ask to join the waitlist: a pending entry and an e-mail with the link to confirm (or
+    leave) it. When the address waits for these services already, no entry: its owner gets an
+    e-mail instead, and the caller answers exactly as for a new entry."""
     now = now or timezone.now()
     today = now.astimezone(hours.BERLIN).date()
     rules.check_person(person)
@@ -80,15 +88,26 @@ def waitlist_join(
     email_key = tokens.email_normalise(person.email)
     nonce = secrets.token_hex(16)
     with transaction.atomic():
-        waiting = WaitlistEntry.objects.filter(
-            email_normalised=email_key,
-            status__in=(WaitlistStatus.WAITING, WaitlistStatus.OFFERED),
-            services__in=services,
-        )
-        if waiting.exists():
-            raise Conflict(
-                _("You are already on the waitlist for this service."), code="already-waiting"
+        seats.lock_booker(email_key)  # one join per address at a time
+        waiting = (
+            WaitlistEntry.objects.filter(
+                email_normalised=email_key, status__in=OPEN, services__in=services
             )
+            .order_by("created_at")
+            .first()
+        )
+        if waiting is not None:
+            mails.waitlist_mail(
+                waiting,
+                "waitlist_already",
+                now=now,
+                leave_url=mails.site_url(
+                    "appointments:waitlist-leave",
+                    tokens.leave_token_from(waiting.leave_nonce),
+                    waiting.language,
+                ),
+            )
+            return None
         entry = WaitlistEntry.objects.create(
             created_at=now,
             name=person.name.strip(),
@@ -99,6 +118,7 @@ def waitlist_join(
             date_to=min(date_to, last),
             leave_nonce=nonce,
             leave_token_hash=token_hash(tokens.leave_token_from(nonce)),
+            status=WaitlistStatus.PENDING,
         )
         entry.services.set(services)
         entry.locations.set(locations)
@@ -109,8 +129,24 @@ def waitlist_join(
             "waitlist_joined",
             now=now,
             leave_url=mails.site_url("appointments:waitlist-leave", token, entry.language),
+            hours=settings.WAITLIST_CONFIRM_HOURS,
         )
-    return entry, token
+    return entry
+
+
+def waitlist_confirm(
+    *, entry: WaitlistEntry, actor: Actor, now: dt.datetime | None = None
+) -> WaitlistEntry:
+    """The owner of the address confirms the entry from the e-mail's link (idempotent)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.status == WaitlistStatus.PENDING:
+            entry.status = WaitlistStatus.WAITING
+            entry.confirmed_at = now
+            entry.save(update_fields=["status", "confirmed_at"])
+            event_record(entry, kind=WaitlistEventKind.CONFIRMED, actor=actor, at=now)
+    return entry
 
 
 def waitlist_leave(
@@ -119,7 +155,7 @@ def waitlist_leave(
     now = now or timezone.now()
     with transaction.atomic():
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-        if entry.status in (WaitlistStatus.WAITING, WaitlistStatus.OFFERED):
+        if entry.status in OPEN:
             entry.status = WaitlistStatus.LEFT
             entry.save(update_fields=["status"])
             event_record(entry, kind=WaitlistEventKind.LEFT, actor=actor, at=now)
@@ -223,36 +259,61 @@ def waitlist_settle(*, actor: Actor, now: dt.datetime | None = None) -> int:
         return True
 
     changed = per_item(list(offered), settle, what="Settling a waitlist offer")
-    with transaction.atomic():
-        over = list(
-            WaitlistEntry.objects.select_for_update().filter(
-                status=WaitlistStatus.WAITING, date_to__lt=now.astimezone(hours.BERLIN).date()
+    today = now.astimezone(hours.BERLIN).date()
+    unconfirmed_since = now - dt.timedelta(hours=settings.WAITLIST_CONFIRM_HOURS)
+    for reason, ended in (
+        (
+            "period over",
+            Q(status__in=(WaitlistStatus.PENDING, WaitlistStatus.WAITING), date_to__lt=today),
+        ),
+        (
+            "not confirmed",
+            Q(status=WaitlistStatus.PENDING, created_at__lte=unconfirmed_since),
+        ),
+    ):
+        with transaction.atomic():
+            over = list(WaitlistEntry.objects.select_for_update().filter(ended))
+            WaitlistEntry.objects.filter(pk__in=[e.pk for e in over]).update(
+                status=WaitlistStatus.LAPSED
             )
-        )
-        WaitlistEntry.objects.filter(pk__in=[e.pk for e in over]).update(
-            status=WaitlistStatus.LAPSED
-        )
-        events_record(
-            over,
-            kind=WaitlistEventKind.LAPSED,
-            actor=actor,
-            at=now,
-            data={"reason": "period over"},
-        )
-    return changed + len(over)
+            events_record(
+                over, kind=WaitlistEventKind.LAPSED, actor=actor, at=now, data={"reason": reason}
+            )
+        changed += len(over)
+    return changed
 
 
 def waitlist_offer_due(*, actor: Actor, now: dt.datetime | None = None) -> int:
-    """Offer times to waiting people, longest waiting first (bounded per run)."""
+    """Offer times to waiting people, longest waiting first, up to WAITLIST_OFFERS_PER_SWEEP
+    offers a run. An entry for which nothing is free is skipped, not counted: and once one
+    demand (services, area, period) found nothing, every other entry with the same demand is
+    skipped without searching again, so that a flood of entries nobody can serve never keeps
+    the people behind them from their offer."""
     now = now or timezone.now()
-    waiting = WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING).order_by(
-        "created_at", "pk"
+    waiting = (
+        WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
+        .order_by("created_at", "pk")
+        .prefetch_related("services", "locations")
     )
-    return per_item(
-        list(waiting[: settings.WAITLIST_OFFERS_PER_SWEEP]),
-        lambda entry: _offer(entry, now, actor),
-        what="A waitlist offer",
-    )
+    nothing_free: set[tuple[object, ...]] = set()
+    offered = 0
+    for entry in waiting.iterator(chunk_size=500):
+        if offered >= settings.WAITLIST_OFFERS_PER_SWEEP:
+            break
+        demand = (
+            tuple(sorted(s.pk for s in entry.services.all())),
+            tuple(sorted(loc.pk for loc in entry.locations.all())),
+            entry.date_from,
+            entry.date_to,
+        )
+        if demand in nothing_free:
+            continue
+        made = per_item([entry], lambda e: _offer(e, now, actor), what="A waitlist offer")
+        if made:
+            offered += 1
+        else:
+            nothing_free.add(demand)
+    return offered
 
 
 def cancelled_seats_release_due(*, now: dt.datetime | None = None) -> int:
