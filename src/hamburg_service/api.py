@@ -6,13 +6,16 @@ import logging
 from typing import Any
 
 from django.core.exceptions import (
+    BadRequest,
     ObjectDoesNotExist,
     PermissionDenied,
     RequestDataTooBig,
+    SuspiciousOperation,
     ValidationError,
 )
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -24,6 +27,7 @@ from hamburg_service.accounts.catalog_api import router as catalog_staff_router
 from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
 from hamburg_service.core.api_parser import JsonBodyParser
+from hamburg_service.core.api_schemas import TEXT_PATTERN
 from hamburg_service.core.errors import (
     AppError,
     Forbidden,
@@ -32,6 +36,7 @@ from hamburg_service.core.errors import (
     TooLarge,
     TooMany,
     Unavailable,
+    UnsupportedMediaType,
     out_of_range,
 )
 from hamburg_service.core.problems import problem_body
@@ -45,30 +50,88 @@ BODY_ANSWERS = {
     413: "The body is larger than the limit.",
     415: "The body was not sent as application/json.",
 }
+EVERY_ANSWER = {
+    422: (
+        "A parameter or a field needs correcting, or the query has control characters (in any "
+        "parameter, declared or not)."
+    ),
+    503: "The database is briefly unavailable: try again after Retry-After seconds.",
+}
+RETRY_AFTER = {
+    429: {
+        "description": "Seconds until the limit lets the request through (rate limits only).",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+    503: {
+        "description": "Seconds after which to try again.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    },
+}
+# An operation marked so (`openapi_extra`) never reads the database, so it cannot answer 503.
+NO_DATABASE = "x-no-database"
+
+
+def _refuse_control_characters(schema: dict[str, Any], components: dict[str, Any]) -> None:
+    """Document on every plain string of a request what core.text refuses: control characters
+    (the parser and the middleware answer 422, or 404 in a path)."""
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        target = components.get(name)
+        if target is not None and not target.get("x-text-checked"):
+            target["x-text-checked"] = True
+            _refuse_control_characters(target, components)
+        return
+    if schema.get("type") == "string" and not {"format", "enum", "pattern", "const"} & set(schema):
+        schema["pattern"] = TEXT_PATTERN
+    for key in ("properties", "$defs"):
+        for sub in schema.get(key, {}).values():
+            _refuse_control_characters(sub, components)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _refuse_control_characters(schema[key], components)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for sub in schema.get(key, []):
+            _refuse_control_characters(sub, components)
 
 
 class HamburgAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        """Document error bodies with the media type they are served with (RFC 9457), and the
-        answers every operation with a body can give: 400 (not JSON), 413 (too large), 415
-        (not sent as JSON)."""
+        """Document what every operation can answer besides its own map: 400 (not JSON), 413
+        (too large) and 415 (not sent as JSON) with a body; 422 and 503 everywhere (see
+        EVERY_ANSWER), with Retry-After; error bodies with the media type they are served with
+        (RFC 9457); and on every string sent what the API refuses in it."""
         schema = super().get_openapi_schema(*args, **kwargs)
+        components = schema.get("components", {}).get("schemas", {})
         problem_ref = {"$ref": "#/components/schemas/Problem"}
+
+        def problem(text: str) -> dict[str, Any]:
+            return {"description": text, "content": {"application/json": {"schema": problem_ref}}}
+
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
+                responses = operation["responses"]
+                uses_database = not operation.pop(NO_DATABASE, False)
+                for status, text in EVERY_ANSWER.items():
+                    if status != 503 or uses_database:
+                        responses.setdefault(status, problem(text))
+                for parameter in operation.get("parameters", []):
+                    _refuse_control_characters(parameter.get("schema", {}), components)
                 if "requestBody" in operation:
                     for status, text in BODY_ANSWERS.items():
-                        operation["responses"].setdefault(
-                            status,
-                            {
-                                "description": text,
-                                "content": {"application/json": {"schema": problem_ref}},
-                            },
-                        )
-                for status, answer in operation.get("responses", {}).items():
+                        responses.setdefault(status, problem(text))
+                    for media in operation["requestBody"].get("content", {}).values():
+                        _refuse_control_characters(media.get("schema", {}), components)
+                for status, answer in responses.items():
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         content["application/problem+json"] = content.pop("application/json")
+                    if int(status) in RETRY_AFTER:
+                        answer.setdefault("headers", {})["Retry-After"] = RETRY_AFTER[int(status)]
+        for component in components.values():
+            component.pop("x-text-checked", None)
         return schema
 
 
@@ -196,6 +259,24 @@ def on_forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     return on_app_error(request, TooLarge(_("The request body is too large.")))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_broken_form(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # The CSRF check of a signed-in POST reads a form body before the JSON parser refuses it:
+    # a form that cannot even be read (no boundary) is refused alike.
+    return on_app_error(
+        request, UnsupportedMediaType(_("Send the body as JSON (Content-Type: application/json)."))
+    )
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # What Django answers 400 to (a form body with too many fields, read by the CSRF check).
+    return problem(
+        request, status=400, code="bad-request", title=_("The request could not be processed.")
+    )
 
 
 @api.exception_handler(HttpError)

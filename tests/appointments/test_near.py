@@ -9,6 +9,7 @@ import time_machine
 
 from hamburg_service.appointments.selectors import distance_km
 from hamburg_service.catalog.places import place_resolve
+from hamburg_service.core.api_schemas import TEXT_PATTERN
 
 from .conftest import NOW
 
@@ -130,7 +131,9 @@ def test_the_openapi_description_of_near_names_places_and_the_attribution(client
     assert "postcode" in near["description"]
     assert "GeoNames" in near["description"]
     assert near["schema"]["maxLength"] == 100
-    assert "pattern" not in near["schema"]
+    # The only pattern is the one every string has (no control characters): places pass it.
+    assert near["schema"]["pattern"] == TEXT_PATTERN
+    assert re.fullmatch(TEXT_PATTERN, "Ottensen, 22765 Hamburg-Altona")
 
 
 def _page(response) -> str:

@@ -27,7 +27,7 @@ from hamburg_service.catalog.schemas import (
     SlugsIn,
 )
 from hamburg_service.catalog.validation import RuleInput
-from hamburg_service.core.api_schemas import answers
+from hamburg_service.core.api_schemas import RowId, answers
 
 router = Router(tags=["catalogue (staff)"], auth=django_auth)
 
@@ -66,7 +66,7 @@ def schedule_create(request: HttpRequest, slug: str, payload: ScheduleIn) -> Sta
     response=answers({204: None}, 401, 403, 404),
     summary="Remove a weekly timetable (administrators)",
 )
-def schedule_delete(request: HttpRequest, schedule_id: int) -> Status[None]:
+def schedule_delete(request: HttpRequest, schedule_id: RowId) -> Status[None]:
     schedule = selectors.schedule_by_id(schedule_id=schedule_id)
     require(request.user, CatalogPerm.MANAGE, schedule.location)
     services.schedule_delete(schedule=schedule, actor=actor_of(request))
@@ -101,7 +101,7 @@ def closure_create(request: HttpRequest, slug: str, payload: ClosureIn) -> Statu
     response=answers({204: None}, 401, 403, 404),
     summary="Remove a closure (location leads, administrators)",
 )
-def closure_delete(request: HttpRequest, closure_id: int) -> Status[None]:
+def closure_delete(request: HttpRequest, closure_id: RowId) -> Status[None]:
     closure = selectors.closure_by_id(closure_id=closure_id)
     require(request.user, CatalogPerm.CLOSURE_MANAGE, closure.location)
     services.closure_delete(closure=closure, actor=actor_of(request))
@@ -123,7 +123,7 @@ def counters_list(request: HttpRequest, slug: str) -> Any:
     response=answers({200: CounterOut}, 401, 403, 404, 422),
     summary="Set the services a counter can serve (administrators)",
 )
-def counter_skills_set(request: HttpRequest, counter_id: int, payload: SlugsIn) -> Any:
+def counter_skills_set(request: HttpRequest, counter_id: RowId, payload: SlugsIn) -> Any:
     counter = selectors.counter_by_id(counter_id=counter_id)
     require(request.user, CatalogPerm.MANAGE, counter.location)
     return services.counter_skills_set(

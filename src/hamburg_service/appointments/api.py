@@ -47,7 +47,9 @@ class FreeTimeOut(Schema):
 
 
 class AvailabilityQuery(Schema):
-    services: list[str] = Field(..., min_length=1, max_length=5, description="Service slugs")
+    services: list[str] = Field(
+        ..., min_length=1, max_length=5, description="Service slugs", examples=[["anmeldung"]]
+    )
     location: list[str] = Field(default_factory=list, description="Only these locations")
     start: Day | None = Field(None, description="First day (default: first bookable day)")
     end: Day | None = Field(None, description="Last day (default: end of booking window)")

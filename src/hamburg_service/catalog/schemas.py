@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from hamburg_service.core.api_schemas import Day, InputSchema, LocalTime
 
@@ -139,10 +140,14 @@ class HoursOut(Schema):
     days: list[DayOut]
 
 
-class RuleIn(InputSchema):
+class RuleOut(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
     opens: LocalTime
     closes: LocalTime
+
+
+class RuleIn(InputSchema, RuleOut):
+    pass
 
 
 class ScheduleIn(InputSchema):
@@ -160,7 +165,7 @@ class ScheduleOut(Schema):
     label: str
     valid_from: dt.date
     valid_until: dt.date | None
-    rules: list[RuleIn]
+    rules: list[RuleOut]
 
     @staticmethod
     def resolve_location(obj: Any) -> str:
@@ -182,6 +187,9 @@ class ClosureIn(InputSchema):
 
 
 class ClosureOut(ClosureIn):
+    # Read from the model through the resolvers below, which a forbidding config would skip.
+    model_config = ConfigDict(extra="ignore")
+
     id: int
     location: str
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, WithJsonSchema
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from hamburg_service.core.dates import ApiDate, ApiLocalTime
 from hamburg_service.core.text import _REFUSED
@@ -41,6 +41,9 @@ def answers(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
     added to every operation by `HamburgAPI.get_openapi_schema`."""
     return {**ok, **dict.fromkeys(errors, Problem)}
 
+
+# The id of a row: a positive 64-bit integer (a larger one overflows every database).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 # What a string the API reads may contain (core.text refuses the rest in paths, queries and
 # bodies before any operation sees them).
