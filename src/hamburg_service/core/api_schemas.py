@@ -9,7 +9,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, WithJsonSchema
 
 from hamburg_service.core.dates import ApiDate, ApiLocalTime
-from hamburg_service.core.text import _REFUSED
+from hamburg_service.core.text import REFUSED_CLASS
 
 
 class FieldError(Schema):
@@ -47,7 +47,7 @@ RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 # What a string the API reads may contain (core.text refuses the rest in paths, queries and
 # bodies before any operation sees them).
-TEXT_PATTERN = "^[^" + _REFUSED.pattern.removeprefix("[").removesuffix("]") + "]*$"
+TEXT_PATTERN = f"^[^{REFUSED_CLASS}]*$"
 
 # 2000-01-01 … 2099-12-31 (core.dates), each day of the calendar and nothing else.
 _DAY = (

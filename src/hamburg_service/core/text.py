@@ -1,20 +1,67 @@
-"""Text a person may send: no NUL, no control characters (but tab and line breaks), no bidi
-overrides that turn a name around on screen, no Unicode non-characters. Every form field, API
-string and query parameter is checked against it (forms, the API parser, the middleware)."""
+"""Text a person may send: no NUL, no control characters (but tab and line breaks), no
+invisible formatting characters (bidi marks, embeddings, overrides and isolates that turn a
+name around on screen, zero-width spaces, soft hyphens, the byte order mark), no surrogates,
+no private-use characters of the basic plane, no non-characters. Every form field, API string
+and query parameter is checked against it (forms, the API parser, the middleware); the API's
+description declares the same class as the pattern of every string
+(core.api_schemas.TEXT_PATTERN).
+
+The class is built from Unicode's general categories (Cc, Cf, Cs, Co) plus the 66
+non-characters, so a character added to a category by a later Unicode version needs no edit
+here. Zero-width (non-)joiners stay allowed: Persian and Indic scripts and emoji need them."""
 
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-_REFUSED = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, DEL (tab, LF, CR allowed)
-    "\u202a-\u202e\u2066-\u2069"  # bidi embeddings, overrides and isolates
-    "\ufdd0-\ufdef\ufffe\uffff]"  # non-characters
+_ALLOWED = {"\t", "\n", "\r", "\u200c", "\u200d"}  # tab, line breaks, ZWNJ, ZWJ
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Co"}
+_NON_CHARACTERS = [(0xFDD0, 0xFDEF)] + [
+    (plane + 0xFFFE, plane + 0xFFFF) for plane in range(0, sys.maxunicode + 1, 0x10000)
+]
+
+
+def _refused_ranges() -> list[tuple[int, int]]:
+    """The refused code points as sorted, merged ranges. Controls and format characters live
+    in the first two planes and the tag plane. Of private use (Co) only the basic plane's is
+    refused: the planes 15 and 16 hold nothing that turns text around, and a class spanning
+    them would make every API string's pattern slow to generate data from."""
+    points = [
+        code
+        for code in (*range(0x20000), *range(0xE0000, 0xE1000))
+        if unicodedata.category(chr(code)) in _REFUSED_CATEGORIES and chr(code) not in _ALLOWED
+    ]
+    ranges = [(code, code) for code in points]
+    ranges += _NON_CHARACTERS
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _escaped(code: int) -> str:
+    # Escapes, not the characters: a pattern with lone surrogates could not be served as UTF-8.
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+# The body of a regular-expression class (without the brackets), shared with the API schema.
+# Without the surrogates: no UTF-8 text holds one (regular-expression engines of JSON Schema
+# validators refuse them in a pattern), but a JSON escape ("\\ud800") can, so they are refused
+# here too.
+REFUSED_CLASS = "".join(
+    _escaped(low) if low == high else f"{_escaped(low)}-{_escaped(high)}"
+    for low, high in _refused_ranges()
 )
+_REFUSED = re.compile(f"[{REFUSED_CLASS}\\ud800-\\udfff]")
 
 
 def text_refused(value: str) -> bool:
