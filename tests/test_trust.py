@@ -12,9 +12,11 @@ import pytest
 from django.test import Client
 
 from hamburg_service.accounts.models import Role
-from hamburg_service.appointments.models import Appointment
+from hamburg_service.appointments.models import Appointment, WaitlistEntry
 from hamburg_service.appointments.selectors import appointments_hit_by_closures
 from hamburg_service.catalog.models import Closure, Location
+from hamburg_service.core.api_schemas import TEXT_PATTERN
+from hamburg_service.core.text import text_refused
 from tests.support.db import unchanged
 from tests.test_production import run_django
 
@@ -131,6 +133,53 @@ def test_control_characters_and_bidi_overrides_in_json_and_forms_are_refused(dem
     )
     assert feedback.status_code == 422
     assert feedback.content.decode().count("Steuer- oder Formatierungszeichen") >= 2
+
+
+HIDDEN = {
+    "NUL": "\x00",
+    "right-to-left mark": "\u200f",
+    "left-to-right mark": "\u200e",
+    "Arabic letter mark": "\u061c",
+    "zero-width space": "\u200b",
+    "byte order mark": "\ufeff",
+    "soft hyphen": "\u00ad",
+    "right-to-left isolate": "\u2067",
+    "non-character of plane 1": "\U0001fffe",
+    "non-character U+FDD0": "\ufdd0",
+    "private use": "\ue000",
+    "tag letter": "\U000e0041",
+    "musical format control": "\U0001d173",
+}
+
+
+@pytest.mark.parametrize("hidden", HIDDEN.values(), ids=HIDDEN.keys())
+def test_invisible_formatting_and_non_characters_in_a_name_are_refused(demo_city, client, hidden):
+    with unchanged(Appointment, WaitlistEntry):
+        response = client.post(
+            "/api/v1/waitlist",
+            data=json.dumps(
+                {
+                    "services": ["anmeldung"],
+                    "date_from": "2026-03-10",
+                    "date_to": "2026-03-12",
+                    "name": f"Anna{hidden}Berg",
+                    "email": "anna@example.org",
+                }
+            ),
+            content_type="application/json",
+        )
+    assert response.status_code == 422
+    assert [error["field"] for error in problem(response)["errors"]] == ["name"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    # DIN 91379 names, and the joiners Persian and Indic scripts need
+    ["Çağlar Ğüneş-Ørsted", "Nguyễn Thị Minh Khai", "Ólafsdóttir", "O'Brien", "می\u200cخواهم"],
+)
+def test_names_of_din_91379_and_joiners_are_text_a_person_may_send(name):
+    assert not text_refused(name)
+    assert re.fullmatch(TEXT_PATTERN, name)
 
 
 def test_json_sent_as_plain_text_from_a_foreign_form_is_refused(demo_city, client):
