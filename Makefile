@@ -35,10 +35,12 @@ run: install
 	@echo ""
 	@# One worker (delivers e-mails from the outbox) and one scheduler (every periodic job of
 	@# every app) run beside the server and stop with it.
-	DEBUG=true $(BIN)/python manage.py db_worker --no-reload -v0 & worker=$$!; \
-	DEBUG=true $(BIN)/python manage.py scheduler & scheduler=$$!; \
+	@# Every process links e-mails to the address the server was started on (HOST, PORT).
+	export DEBUG=true SITE_URL=http://$(HOST):$(PORT); \
+	$(BIN)/python manage.py db_worker --no-reload -v0 & worker=$$!; \
+	$(BIN)/python manage.py scheduler & scheduler=$$!; \
 	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
-	DEBUG=true SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -69,6 +71,9 @@ messages: install
 	cd src/hamburg_service && ../../$(BIN)/python ../../manage.py makemessages -l de -l en --no-location --ignore "*/migrations/*" && ../../$(BIN)/python ../../manage.py compilemessages
 
 # Production-style serving as in docs/deploy.md (needs SECRET_KEY and usually DATABASE_URL).
+# The deploy check first: it fails on a set-up that lacks a shared cache, TRUSTED_PROXIES or a
+# protection (docs/deploy.md).
 serve-production: install
+	ENVIRONMENT=production $(BIN)/python manage.py check --deploy
 	ENVIRONMENT=production $(BIN)/python manage.py collectstatic --noinput -v0
 	ENVIRONMENT=production $(BIN)/gunicorn -c deploy/gunicorn.conf.py hamburg_service.wsgi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,11 +55,40 @@ def test_deploy_check_reports_nothing_in_production_mode():
     assert "no issues" in result.stdout
 
 
-def test_deploy_check_flags_a_process_local_cache_and_no_trusted_proxies():
-    result = run_django(DEPLOY_CHECK, **PRODUCTION, CACHE_URL="", TRUSTED_PROXIES="0")
+@pytest.mark.parametrize(
+    ("lacking", "error"),
+    [
+        ({"CACHE_URL": ""}, "hamburg.E001"),
+        ({"TRUSTED_PROXIES": None}, "hamburg.E002"),
+        ({"RATE_LIMITS_ENABLED": "false"}, "hamburg.E003"),
+        ({"CAPTCHA_ENABLED": "false"}, "hamburg.E003"),
+        ({"AXES_ENABLED": "false"}, "hamburg.E003"),
+        ({"BOOKING_CONFIRM_BY_EMAIL": "false"}, "hamburg.E003"),
+    ],
+    ids=[
+        "process-local cache",
+        "proxies not said",
+        "no rate limits",
+        "no captcha",
+        "no lockout",
+        "no confirmation by e-mail",
+    ],
+)
+def test_the_deploy_check_fails_on_a_set_up_that_lacks_a_protection(lacking, error):
+    setup = {**PRODUCTION, **BEHIND_A_PROXY, **lacking}
+    # As an operator runs it: the default fail level (errors).
+    result = run_django(
+        "from django.core.management import call_command\ncall_command('check', '--deploy')\n",
+        **{name: value for name, value in setup.items() if value is not None},
+    )
     assert result.returncode != 0
-    assert "hamburg.E001" in result.stderr
-    assert "hamburg.W001" in result.stderr
+    assert error in result.stderr
+    assert set(re.findall(r"hamburg\.E\d+", result.stderr)) == {error}
+
+
+def test_the_deploy_check_passes_without_proxies_when_that_is_said():
+    result = run_django(DEPLOY_CHECK, **PRODUCTION, **BEHIND_A_PROXY | {"TRUSTED_PROXIES": "0"})
+    assert result.returncode == 0, result.stderr
 
 
 def test_production_settings_trust_the_configured_proxies_for_client_addresses():
@@ -140,3 +170,38 @@ def test_pages_send_security_headers(client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_make_run_gives_every_process_the_site_address_it_serves(tmp_path):
+    """E-mails are built by the server, the worker and the scheduler (reminders, waitlist
+    offers): all three link to the host and port `make run` was given."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    python = fake_bin / "python"
+    # Each command notes its SITE_URL; the server waits (up to 10 s) until the worker and the
+    # scheduler, started in the background before it, have noted theirs.
+    python.write_text(
+        "#!/bin/sh\n"
+        f'printf %s "$SITE_URL" > "{tmp_path}/$2"\n'
+        'if [ "$2" = runserver ]; then\n'
+        "  for _ in $(seq 100); do\n"
+        f'    [ -e "{tmp_path}/db_worker" ] && [ -e "{tmp_path}/scheduler" ] && break\n'
+        "    sleep 0.1\n"
+        "  done\n"
+        "fi\n"
+    )
+    python.chmod(0o755)
+    installed = tmp_path / "installed"
+    installed.touch()  # newer than pyproject.toml: make installs nothing
+    subprocess.run(
+        [
+            *("make", "--no-print-directory", "run"),
+            *(f"BIN={fake_bin}", f"INSTALLED={installed}", "HOST=127.0.0.1", "PORT=8123"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    for command in ("db_worker", "scheduler", "runserver"):
+        assert (tmp_path / command).read_text() == "http://127.0.0.1:8123"

@@ -266,6 +266,9 @@ RATE_LIMIT_CHECK_IN = os.environ.get("RATE_LIMIT_CHECK_IN", "40/10m")
 # How many proxies (load balancer, reverse proxy) in front of the application add to
 # X-Forwarded-For; 0 = clients connect directly (docs/deploy.md).
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+# Production must say it, even when it is 0: a forgotten setting behind a load balancer would
+# give every client the balancer's address (core/checks.py).
+TRUSTED_PROXIES_SET = "TRUSTED_PROXIES" in os.environ
 SILENCED_SYSTEM_CHECKS: list[str] = []
 
 # Proof-of-work captcha on public booking (ALTCHA); switched off for load tests.

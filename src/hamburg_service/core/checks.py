@@ -1,12 +1,14 @@
-"""System checks of a production set-up (`manage.py check --deploy`, and every start of a
-production process): what works on one development process but silently breaks with several."""
+"""System checks of a production set-up (`manage.py check --deploy`, which `make
+serve-production` runs before it starts gunicorn, and which a deployment runs before it
+switches over; docs/deploy.md): what works on one development process but silently breaks
+with several, behind a proxy, or in the open. Each is an error, so the check fails."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, register
 
 PROCESS_LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
@@ -35,16 +37,43 @@ def shared_cache(app_configs: Any, **kwargs: Any) -> list[Error]:
 
 
 @register(Tags.security, deploy=True)
-def behind_a_proxy(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    """TLS ends at a proxy (docs/deploy.md): without TRUSTED_PROXIES every client would share
-    the proxy's address in the rate limits and the sign-in lockout."""
-    if settings.PRODUCTION and settings.TRUSTED_PROXIES <= 0:
+def behind_a_proxy(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """TLS ends at a proxy (docs/deploy.md): with a wrong TRUSTED_PROXIES every client shares
+    the proxy's address in the rate limits and the sign-in lockout, or sets its own."""
+    if settings.PRODUCTION and not settings.TRUSTED_PROXIES_SET:
         return [
-            Warning(
-                "TRUSTED_PROXIES is 0: behind a load balancer or reverse proxy every client "
-                "shares its address, so one client's limits and sign-in lockouts hit everyone.",
-                hint="Set TRUSTED_PROXIES to the number of proxies in front (docs/deploy.md).",
-                id="hamburg.W001",
+            Error(
+                "TRUSTED_PROXIES is not set: behind a load balancer or reverse proxy every "
+                "client would share its address, so one client's limits and sign-in lockouts "
+                "would hit everyone.",
+                hint="Set TRUSTED_PROXIES to the number of proxies in front, 0 for none "
+                "(docs/deploy.md).",
+                id="hamburg.E002",
             )
         ]
     return []
+
+
+PROTECTIONS = {
+    "RATE_LIMITS_ENABLED": "the rate limits",
+    "CAPTCHA_ENABLED": "the proof-of-work check of online booking",
+    "AXES_ENABLED": "the sign-in lockout",
+    # Without it a booking answers at once, and so tells whether an address has booked before.
+    "BOOKING_CONFIRM_BY_EMAIL": "confirmation by e-mail and the limits per address",
+}
+
+
+@register(Tags.security, deploy=True)
+def protections_on(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """The switches that load tests turn off must be on in production."""
+    if not settings.PRODUCTION:
+        return []
+    return [
+        Error(
+            f"{name} is off: {what} do not protect this set-up.",
+            hint=f"Remove {name}=false from the environment (only benchmarks turn it off).",
+            id="hamburg.E003",
+        )
+        for name, what in PROTECTIONS.items()
+        if not getattr(settings, name)
+    ]
