@@ -381,6 +381,21 @@ def test_the_same_email_cannot_book_the_same_service_twice(client, city):
     assert book(client, at(10), 1, services=["passport"]).status_code == 201
 
 
+def test_with_confirmation_by_email_a_booking_never_tells_what_an_address_has_booked(
+    client, city, settings
+):
+    """As in production: the answer for an address that has an appointment for the service
+    looks exactly like the one for a new address (the owner is told by e-mail)."""
+    settings.BOOKING_CONFIRM_BY_EMAIL = False
+    assert book(client, at(9), 1).status_code == 201  # person1 has an appointment
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    probing = book(client, at(10), 1, name="Someone Else")
+    fresh = book(client, at(11), 2)
+    assert probing.status_code == fresh.status_code == 201
+    assert probing.json().keys() == fresh.json().keys()
+    assert probing.json()["confirmation_required"] is fresh.json()["confirmation_required"] is True
+
+
 def test_too_many_bookings_for_one_email_are_429(client, city, settings):
     settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS = 2
     first = book(client, at(9), 1).json()

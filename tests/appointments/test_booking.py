@@ -248,20 +248,75 @@ def test_too_many_bookings_per_email_are_refused(city, settings):
     assert caught.value.code == "quota-used-up"
 
 
-def test_holds_never_confirmed_do_not_count_towards_the_limit_of_the_address(city, settings):
+def test_holds_never_confirmed_do_not_count_towards_the_limit_of_the_address(
+    city, settings, django_capture_on_commit_callbacks
+):
     settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS = 1
     settings.BOOKING_CONFIRM_BY_EMAIL = True
     victim = person(1, email="victim@example.org")
-    held = book(city, at(9), who=victim).appointment  # someone else typed the address
-    assert held.confirmed_at is None
-    lifecycle.appointment_cancel(appointment=held, actor=RESIDENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        held = book(city, at(9), who=victim).appointment  # someone else typed the address
+        assert held.confirmed_at is None
+        lifecycle.appointment_cancel(appointment=held, actor=RESIDENT)
+    # Its owner never asked for it: one e-mail to confirm, none about the cancellation.
+    assert [m.subject for m in mail.outbox] == ["Bitte bestätigen Sie Ihren Termin"]
     later = NOW + dt.timedelta(minutes=1)
     booked = book(city, at(10), who=victim, now=later)
     assert booked.appointment.status == Status.HELD  # the owner is not refused
     lifecycle.appointment_confirm(token=booked.confirm_token, actor=RESIDENT, now=later)
+    third = book(city, at(11), svc=[city.passport], who=victim, now=later)
     with unchanged(*BOOK), pytest.raises(TooMany) as caught:
-        book(city, at(11), svc=[city.passport], who=victim, now=later)
+        lifecycle.appointment_confirm(token=third.confirm_token, actor=RESIDENT, now=later)
     assert caught.value.code == "quota-used-up"
+
+
+def test_a_booking_held_for_confirmation_answers_alike_whatever_the_address_has_booked(
+    city, settings, django_capture_on_commit_callbacks
+):
+    """Nobody learns another person's appointments by typing their address: the limits of
+    an address are told to its owner, in the e-mail and when confirming."""
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    owner = person(1, email="owner@example.org")
+    first = book(city, at(9), who=owner)
+    lifecycle.appointment_confirm(token=first.confirm_token, actor=RESIDENT)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = book(city, at(10), who=person(2, email="fresh@example.org"))
+        probe = book(city, at(11), who=person(3, name="Mallory Probe", email="owner@example.org"))
+    assert type(probe) is type(fresh)
+    for booking in (fresh, probe):
+        assert booking.appointment.status == Status.HELD
+        assert booking.confirm_token
+        assert booking.manage_token
+        assert booking.appointment.hold_expires_at == fresh.appointment.hold_expires_at
+    to_fresh, to_owner = mail.outbox
+    assert to_owner.to == ["owner@example.org"]
+    assert "bereits einen Termin für diese Leistung" in to_owner.body
+    assert "bereits einen Termin" not in to_fresh.body
+    assert "Mallory" not in to_owner.body  # the name typed is not shown to the address's owner
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
+        lifecycle.appointment_confirm(token=probe.confirm_token, actor=RESIDENT)
+    assert caught.value.code == "already-booked"
+    # The owner may drop the first appointment and keep this one while it is held.
+    lifecycle.appointment_cancel(appointment=first.appointment, actor=RESIDENT)
+    confirmed = lifecycle.appointment_confirm(token=probe.confirm_token, actor=RESIDENT)
+    assert confirmed.status == Status.CONFIRMED
+
+
+def test_an_address_with_missed_appointments_learns_it_when_confirming(
+    city, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    settings.NO_SHOW_LIMIT = 1
+    missed = book(city, at(9, day=DAY - dt.timedelta(days=3)), channel="staff", actor=SYSTEM)
+    Appointment.objects.filter(pk=missed.appointment.pk).update(status=Status.NO_SHOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        held = book(city, at(10))
+    assert held.appointment.status == Status.HELD
+    assert "bitte rufen sie 115 an" in mail.outbox[-1].body.lower()
+    with unchanged(*BOOK), pytest.raises(TooMany) as caught:
+        lifecycle.appointment_confirm(token=held.confirm_token, actor=RESIDENT)
+    assert caught.value.code == "no-shows"
 
 
 def test_online_bookings_keep_a_share_for_walk_ins_and_staff(city, settings, clerk):

@@ -71,7 +71,7 @@ class Appointment(models.Model):
     closure_notified_at = models.DateTimeField(_("told about a closure"), null=True, blank=True)
     # A cancelled appointment keeps its seats until then, offered only to the waitlist.
     release_at = models.DateTimeField(_("seats released"), null=True, blank=True)
-    confirm_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    confirm_token_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     hold_expires_at = models.DateTimeField(_("hold expires"), null=True, blank=True)
     # When the owner of the address confirmed it (at once for staff bookings): only confirmed
     # bookings count against the per-address limits.

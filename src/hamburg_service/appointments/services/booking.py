@@ -72,7 +72,12 @@ def appointment_book(
     """Book `slot` for `person`. Online bookings are held until confirmed by the link in the
     e-mail when BOOKING_CONFIRM_BY_EMAIL is on, offers from the waitlist always; bookings by
     staff are confirmed at once. Raises InvalidInput (422), Conflict (409, with the next free
-    times) or TooMany (429); nothing is written then."""
+    times) or TooMany (429); nothing is written then.
+
+    A public booking held for confirmation answers alike whatever the address has booked
+    before, so that nobody learns another person's appointments by typing their address: the
+    per-person limits are checked when the owner confirms, and the e-mail tells the owner at
+    once when this booking cannot be confirmed (issue 9, enumeration)."""
     now = now or timezone.now()
     services = list(slot.services)
     location = slot.location
@@ -94,9 +99,11 @@ def appointment_book(
             try:
                 with write_transaction():
                     seats.lock_booker(email_key)
-                    rules.check_person_limits(
+                    hit = rules.person_limit_hit(
                         email_key=email_key, services=services, now=now, channel=channel
                     )
+                    if hit is not None and (offer is not None or not confirm_by_email):
+                        raise hit
                     seats.lock_day(location, day, add_units=k)  # rolled back if the time is taken
                     if offer is not None and offer.reuse is not None:  # seats held back
                         offer.reuse.refresh_from_db()
@@ -164,6 +171,8 @@ def appointment_book(
                     template = (
                         "waitlist_offer" if offer else ("confirm" if confirm_token else "booked")
                     )
+                    if hit is not None:  # for the owner's eyes only
+                        links["limit"] = hit.code
                     mails.appointment_mail(appointment, template, now=now, **links)
                 break
             except IntegrityError as error:

@@ -30,13 +30,22 @@ def _still_open(appointment: Appointment, now: dt.datetime) -> None:
 
 
 def appointment_confirm(*, token: str, actor: Actor, now: dt.datetime | None = None) -> Appointment:
-    """Confirm a held booking from the link in the e-mail (idempotent)."""
+    """Confirm a held booking from the link in the e-mail (idempotent). Refused, with nothing
+    changed, while the address is at one of its limits (rules.person_limit_hit): the owner may
+    cancel the other appointment and confirm this one while it is held."""
     now = now or timezone.now()
+    hashed = token_hash(token)
     with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .filter(confirm_token_hash=token_hash(token))
+        # The address first, then the booking: the order booking takes its locks in.
+        email_key = (
+            Appointment.objects.filter(confirm_token_hash=hashed)
+            .values_list("email_normalised", flat=True)
             .first()
+        )
+        if email_key is not None:
+            seats.lock_booker(email_key)
+        appointment = (
+            Appointment.objects.select_for_update().filter(confirm_token_hash=hashed).first()
         )
         if appointment is None or not token:
             raise NotFound(_("This confirmation link is not valid."), code="link-invalid")
@@ -53,6 +62,14 @@ def appointment_confirm(*, token: str, actor: Actor, now: dt.datetime | None = N
                 code="hold-expired",
                 title=_("The confirmation link has expired."),
             )
+        # The owner of the address confirms: now the limits of the address may be told.
+        rules.check_person_limits(
+            email_key=appointment.email_normalised,
+            services=list(appointment.services.all()),
+            now=now,
+            channel=appointment.channel,
+            besides=appointment.pk,
+        )
         appointment.status = Status.CONFIRMED
         appointment.hold_expires_at = None
         appointment.confirmed_at = now
@@ -82,7 +99,10 @@ def appointment_cancel(
             note=reason[:300],
             hold_back_until=now + dt.timedelta(minutes=delay) if delay else None,
         )
-        mails.appointment_mail(appointment, "cancelled", now=now)
+        if appointment.confirmed_at is not None:
+            # A hold nobody confirmed may have been made by anyone with the address: its owner
+            # is not mailed about what they never asked for.
+            mails.appointment_mail(appointment, "cancelled", now=now)
     return appointment
 
 

@@ -134,19 +134,47 @@ def check_time(
 
 
 def check_person_limits(
-    *, email_key: str, services: Sequence[Service], now: dt.datetime, channel: str
+    *,
+    email_key: str,
+    services: Sequence[Service],
+    now: dt.datetime,
+    channel: str,
+    besides: int | None = None,
 ) -> None:
-    """The per-person limits, counted under the person's lock. Only bookings the address's
-    owner confirmed count towards the 30-day limit: holds someone else made with the address
-    and never confirmed (cancelled or expired) cost its owner nothing."""
+    """Raise what `person_limit_hit` finds."""
+    hit = person_limit_hit(
+        email_key=email_key, services=services, now=now, channel=channel, besides=besides
+    )
+    if hit is not None:
+        raise hit
+
+
+def person_limit_hit(
+    *,
+    email_key: str,
+    services: Sequence[Service],
+    now: dt.datetime,
+    channel: str,
+    besides: int | None = None,
+) -> Conflict | TooMany | None:
+    """The per-person limit a booking for these services would break, if any, counted under
+    the person's lock (`besides`: an appointment not to count, the one being confirmed). Only
+    bookings the address's owner confirmed count towards the 30-day limit: holds someone else
+    made with the address and never confirmed (cancelled or expired) cost its owner nothing.
+
+    The answers name the address's other bookings, so they are for its owner only: a public
+    booking held for confirmation by e-mail is checked when it is confirmed, not when it is
+    made (booking.py)."""
     # One indexed look at the person's own appointments (a handful of rows, whatever the size
     # of the book); every limit is counted from it. A filter on status or time in SQL would
     # tempt the planner to scan the whole book by those columns instead.
-    own = list(
-        Appointment.objects.filter(email_normalised=email_key).values_list(
+    own = [
+        row
+        for row in Appointment.objects.filter(email_normalised=email_key).values_list(
             "pk", "status", "start", "end", "confirmed_at"
         )
-    )
+        if row[0] != besides
+    ]
     mine = [pk for pk, status, _start, end, _confirmed in own if status in ACTIVE and end > now]
     active = (
         list(
@@ -167,7 +195,7 @@ def check_person_limits(
     ]
     if full:
         existing = full[0][0]
-        raise Conflict(
+        return Conflict(
             _(
                 "You already have an appointment for %(service)s on %(date)s. Please move or "
                 "cancel that one instead."
@@ -185,7 +213,7 @@ def check_person_limits(
             1 for _pk, st, start, _e, _c in own if st == Status.NO_SHOW and start >= year_ago
         )
         if missed >= settings.NO_SHOW_LIMIT:
-            raise TooMany(
+            return TooMany(
                 _(
                     "Appointments booked with this e-mail address were missed several times. "
                     "Please call 115: our staff will gladly book for you."
@@ -196,10 +224,11 @@ def check_person_limits(
         month_ago = now - dt.timedelta(days=30)
         recent = sum(1 for *_rest, confirmed in own if confirmed and confirmed >= month_ago)
         if recent >= settings.MAX_BOOKINGS_PER_EMAIL_30_DAYS:
-            raise TooMany(
+            return TooMany(
                 _(
                     "This e-mail address has booked too many appointments recently. Please call "
                     "115 if you need another one."
                 ),
                 code="quota-used-up",
             )
+    return None
