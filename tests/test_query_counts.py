@@ -12,16 +12,16 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from hamburg_service.accounts.models import Role
-from hamburg_service.appointments.models import Channel
+from hamburg_service.appointments.models import Appointment, Channel
 from hamburg_service.appointments.services import booking
 from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog.models import Counter, District, Service
 from hamburg_service.core.actors import Actor
-from hamburg_service.visits.services import counters, tickets
+from hamburg_service.visits.services import calling, counters, tickets
 from tests.support.cities import weekday_location
 
 MONDAY = dt.datetime(2030, 1, 14, 9, 0, tzinfo=dt.UTC)  # 10:00 in Hamburg
-PINNED = {"desk": 17, "counter": 11, "day": 9}
+PINNED = {"desk": 17, "counter": 11, "day": 9, "counter serving an appointment": 20}
 
 
 @pytest.fixture
@@ -84,4 +84,14 @@ def test_staff_pages_make_the_same_queries_whatever_the_queue(centre, waiting):
             "counter": queries(client, f"/visits/counter/{counter.pk}/"),
             "day": queries(client, "/appointments/staff/centre/?date=2030-01-14"),
         }
+        # Serving a checked-in appointment: its person is shown (and the reading logged).
+        first = Appointment.objects.order_by("start").first()
+        assert first is not None
+        ticket, _token = tickets.appointment_check_in(
+            location=location, reference=first.reference, actor=Actor.staff(clerk)
+        )
+        calling.ticket_call(
+            ticket=ticket, counter=counter, reason="appointment", actor=Actor.staff(clerk)
+        )
+        counts["counter serving an appointment"] = queries(client, f"/visits/counter/{counter.pk}/")
     assert counts == PINNED

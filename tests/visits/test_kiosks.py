@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 
 from hamburg_service.accounts.models import Role
@@ -167,6 +168,65 @@ def test_the_api_without_a_key_answers_401_and_with_a_wrong_one_403(client, cent
     drawn = api_post(client, "tickets", tickets_body, **{"X-Kiosk-Key": key})
     assert drawn.status_code == 201
     assert drawn.json()["number"] == "A001"
+
+
+# ------------------------------------------------------------------ limits behind the key
+
+
+@pytest.fixture
+def limits_on(settings):
+    cache.clear()
+    settings.RATE_LIMITS_ENABLED = True
+    yield settings
+    cache.clear()
+
+
+def test_all_ticket_machines_of_a_location_together_draw_only_so_many_a_minute(
+    client, centre, key, lead, limits_on
+):
+    """A second line behind the device keys: a stolen key cannot empty the day's quota in
+    seconds, and the other locations are not touched."""
+    limits_on.RATE_LIMIT_KIOSK_LOCATION = "3/m"
+    second = kiosks.kiosk_device_create(location=centre.location, name="Treppe", actor=lead)[1]
+    body = {"services": ["anmeldung"]}
+    drawn = [
+        api_post(client, "tickets", body, **{"X-Kiosk-Key": key}),
+        api_post(client, "tickets", body, **{"X-Kiosk-Key": second}),
+        api_post(client, "tickets", body, **{"X-Kiosk-Key": key}),
+    ]
+    assert [answer.status_code for answer in drawn] == [201, 201, 201]
+    with unchanged(*VISIT_ROWS):
+        over = api_post(client, "tickets", body, **{"X-Kiosk-Key": second})
+        client.cookies["kiosk-centre"] = key
+        page = client.post(PAGE, {"service": "anmeldung"})
+    assert over.status_code == 429
+    assert over["Content-Type"] == "application/problem+json"
+    assert 1 <= int(over["Retry-After"]) <= 120  # the sliding window fades within two
+    assert page.status_code == 429
+    other = kiosks.kiosk_device_create(location=centre.other, name="Eingang", actor=lead)[1]
+    elsewhere = client.post(
+        "/api/v1/visits/other/tickets",
+        body,
+        content_type="application/json",
+        headers={"X-Kiosk-Key": other},
+    )
+    assert elsewhere.status_code == 201
+
+
+def test_a_ticket_machine_cannot_try_references_until_one_fits(client, centre, key, limits_on):
+    limits_on.RATE_LIMIT_CHECK_IN = "3/10m"
+    guesses = [
+        api_post(client, "check-in", {"reference": f"GUESS{n:03d}"}, **{"X-Kiosk-Key": key})
+        for n in range(3)
+    ]
+    assert [answer.status_code for answer in guesses] == [404, 404, 404]
+    appointment = appointment_at(centre, at(9, 30))
+    with unchanged(*VISIT_ROWS, Appointment):
+        fourth = api_post(
+            client, "check-in", {"reference": appointment.reference}, **{"X-Kiosk-Key": key}
+        )
+    assert fourth.status_code == 429
+    assert "Retry-After" in fourth
 
 
 # ------------------------------------------------------------------ revoking

@@ -33,7 +33,7 @@ from hamburg_service.accounts.permissions import (
     AccountsPerm,
     Perm,
 )
-from hamburg_service.catalog.models import KIND_AGENCIES, Location
+from hamburg_service.catalog.models import KIND_AGENCIES, Counter, Location
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import Forbidden, NotFound
 
@@ -124,6 +124,20 @@ def location_for(user: Any, slug: str, perm: Perm, *, active_only: bool = False)
         raise NotFound(_("There is no such location."), code="location-unknown")
     require(user, perm, location)
     return location
+
+
+def counter_for(user: Any, counter_id: int, perm: Perm) -> Counter:
+    """The active counter `counter_id` if `user` may do `perm` at its location; NotFound
+    (unknown, inactive, or an id no database holds) or Forbidden."""
+    counter = (
+        Counter.objects.select_related("location").filter(pk=counter_id, is_active=True).first()
+        if 0 < counter_id < 2**63
+        else None
+    )
+    if counter is None:
+        raise NotFound(_("There is no such counter."), code="counter-unknown")
+    require(user, perm, counter.location)
+    return counter
 
 
 def require(user: Any, perm: Perm, location: Location | None = None) -> None:

@@ -19,9 +19,12 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hamburg_service.accounts.access import access_record
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Counter, Location, Service
 from hamburg_service.catalog.selectors import location_active
+from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import NotFound
 from hamburg_service.core.tokens import token_hash
 from hamburg_service.visits.models import CounterSession, Ticket, TicketService, TicketStatus
@@ -396,3 +399,67 @@ def public_location(slug: str) -> Location:
     if location is None:
         raise NotFound(_("There is no such location."), code="location-unknown")
     return location
+
+
+# --- the counter page -------------------------------------------------------------------------
+
+
+def counter_session(counter: Counter) -> CounterSession | None:
+    """Who is signed in at `counter` now."""
+    return (
+        CounterSession.objects.filter(counter=counter, ended_at__isnull=True)
+        .select_related("user")
+        .first()
+    )
+
+
+def ticket_at_counter(*, counter: Counter, ticket_id: int | None, day: dt.date) -> Ticket:
+    """The ticket a counter's form names, if it is today's and here (or parked at this
+    counter); NotFound otherwise."""
+    ticket = Ticket.objects.filter(pk=ticket_id, day=day).first() if ticket_id else None
+    if ticket is None or (
+        ticket.location_id != counter.location_id and ticket.counter_id != counter.pk
+    ):
+        raise NotFound(
+            _("This ticket no longer exists here. The page has been updated."),
+            code="ticket-gone",
+        )
+    return ticket
+
+
+def ticket_served_for(*, counter: Counter, day: dt.date, actor: Actor) -> Ticket | None:
+    """The ticket called at `counter`, shown to `actor`: the name and time of a checked-in
+    appointment on it are personal data, so showing them is logged."""
+    current = (
+        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.CALLED)
+        .select_related("appointment")
+        .first()
+    )
+    appointment = current.appointment if current else None
+    if appointment is not None:
+        access_record(
+            actor=actor,
+            subject_type="appointment",
+            subject_ref=appointment.reference,
+            purpose=AccessPurpose.COUNTER,
+            categories=(DataCategory.NAME, DataCategory.APPOINTMENT),
+            location=counter.location,
+            case_reference=appointment.reference,
+        )
+    return current
+
+
+def services_of_tickets(tickets: Sequence[Ticket]) -> dict[int, list[Service]]:
+    """Each ticket's services, in one query."""
+    out: dict[int, list[Service]] = {}
+    for row in TicketService.objects.filter(ticket__in=tickets).select_related("service"):
+        out.setdefault(row.ticket_id, []).append(row.service)
+    return out
+
+
+def tickets_parked_at(*, counter: Counter, day: dt.date) -> list[Ticket]:
+    return list(
+        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.PARKED).order_by(
+            "arrived_at"
+        )
+    )

@@ -22,18 +22,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hamburg_service.accounts.access import (
-    access_record,
     actor_of,
+    counter_for,
     locations_for,
-    require,
     staff_required,
 )
-from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import VisitsPerm
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Counter, Service
+from hamburg_service.catalog.models import Counter
 from hamburg_service.core.actors import Actor
-from hamburg_service.core.errors import AppError, Conflict, InvalidInput, NotFound
+from hamburg_service.core.errors import AppError, Conflict, InvalidInput
 from hamburg_service.core.forms import posted_id
 from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.visits import selectors
@@ -44,7 +42,7 @@ from hamburg_service.visits.forms import (
     ParkForm,
     TransferForm,
 )
-from hamburg_service.visits.models import CounterSession, Ticket, TicketService, TicketStatus
+from hamburg_service.visits.models import CounterSession, Ticket, TicketStatus
 from hamburg_service.visits.services import calling, counters
 
 
@@ -232,24 +230,8 @@ ACTIONS: dict[str, CounterAction] = {
 
 
 def _post_ticket(request: HttpRequest, counter: Counter) -> Ticket:
-    """The ticket a form names, if it is today's and here (or parked at this counter)."""
-    pk = posted_id(request.POST.get("ticket"))
-    ticket = Ticket.objects.filter(pk=pk, day=_today()).first() if pk else None
-    if ticket is None or (
-        ticket.location_id != counter.location_id and ticket.counter_id != counter.pk
-    ):
-        raise NotFound(
-            _("This ticket no longer exists here. The page has been updated."),
-            code="ticket-gone",
-        )
-    return ticket
-
-
-def _session_of(counter: Counter) -> CounterSession | None:
-    return (
-        CounterSession.objects.filter(counter=counter, ended_at__isnull=True)
-        .select_related("user")
-        .first()
+    return selectors.ticket_at_counter(
+        counter=counter, ticket_id=posted_id(request.POST.get("ticket")), day=_today()
     )
 
 
@@ -258,7 +240,7 @@ def _dispatch(request: HttpRequest, counter: Counter, f: CounterForms) -> str | 
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         raise InvalidInput(_("Unknown action."), code="unknown-action")
-    session = _session_of(counter)
+    session = selectors.counter_session(counter)
     if session is None or session.user_id != request.user.pk:
         raise Conflict(
             _("You are not signed in at this counter (any more). Please sign in first."),
@@ -285,14 +267,7 @@ def _dispatch(request: HttpRequest, counter: Counter, f: CounterForms) -> str | 
 @require_http_methods(["GET", "POST"])
 @staff_required(VisitsPerm.COUNTER)
 def counter_view(request: HttpRequest, counter_id: int) -> HttpResponse:
-    counter = (
-        Counter.objects.select_related("location").filter(pk=counter_id, is_active=True).first()
-        if 0 < counter_id < 2**63
-        else None
-    )
-    if counter is None:
-        raise NotFound(_("There is no such counter."), code="counter-unknown")
-    require(request.user, VisitsPerm.COUNTER, counter.location)
+    counter = counter_for(request.user, counter_id, VisitsPerm.COUNTER)
     here = reverse("visits:counter", kwargs={"counter_id": counter.pk})
     f = CounterForms(counter)
     problem: AppError | None = None
@@ -320,25 +295,11 @@ def _counter_page(
 ) -> HttpResponse:
     now = timezone.now()
     day = now.astimezone(hours.BERLIN).date()
-    session = _session_of(counter)
+    session = selectors.counter_session(counter)
     signed_in = session is not None and session.user_id == request.user.pk
-    current = (
-        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.CALLED)
-        .select_related("appointment")
-        .first()
-    )
+    current = selectors.ticket_served_for(counter=counter, day=day, actor=actor_of(request))
     current_services = selectors.ticket_services(current) if current else []
     appointment = current.appointment if current else None
-    if appointment is not None:
-        access_record(
-            actor=actor_of(request),
-            subject_type="appointment",
-            subject_ref=appointment.reference,
-            purpose=AccessPurpose.COUNTER,
-            categories=(DataCategory.NAME, DataCategory.APPOINTMENT),
-            location=counter.location,
-            case_reference=appointment.reference,
-        )
     if current is not None:
         # Only the services this ticket does not have yet can be added.
         field = f.add.fields["service"]
@@ -347,14 +308,8 @@ def _counter_page(
             pk__in=[s.pk for s in current_services]
         )
     queue = selectors.queue_for_counter(counter=counter, now=now) if signed_in else []
-    queue_services: dict[int, list[Service]] = {}
-    for ts in TicketService.objects.filter(ticket__in=queue).select_related("service"):
-        queue_services.setdefault(ts.ticket_id, []).append(ts.service)
-    parked = list(
-        Ticket.objects.filter(counter=counter, day=day, status=TicketStatus.PARKED).order_by(
-            "arrived_at"
-        )
-    )
+    queue_services = selectors.services_of_tickets(queue)
+    parked = selectors.tickets_parked_at(counter=counter, day=day)
     return render(
         request,
         "visits/counter.html",
