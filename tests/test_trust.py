@@ -14,7 +14,7 @@ from django.test import Client
 from hamburg_service.accounts.models import Role
 from hamburg_service.appointments.models import Appointment, WaitlistEntry
 from hamburg_service.appointments.selectors import appointments_hit_by_closures
-from hamburg_service.catalog.models import Closure, Location
+from hamburg_service.catalog.models import Closure, Location, ScheduleRule, WeeklySchedule
 from hamburg_service.core.api_schemas import TEXT_PATTERN
 from hamburg_service.core.text import text_refused
 from tests.support.db import unchanged
@@ -80,6 +80,75 @@ def test_impossible_and_far_dates_never_answer_500(lead, url, status):
     assert response.status_code == status
     if "after=" in url:  # the search form says what is wrong and shows no times
         assert "01.01.2000" in response.content.decode()
+
+
+@pytest.fixture
+def administrator(demo_city, client_as) -> Client:
+    return client_as(Role.ADMINISTRATOR)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [("0001-01-01", None, "valid_from"), ("2030-01-01", "9999-12-31", "valid_until")],
+)
+def test_far_dates_of_a_timetable_are_refused_by_api_and_admin(administrator, first, last, field):
+    location = Location.objects.get(slug=HOME)
+    with unchanged(WeeklySchedule, ScheduleRule):
+        api = administrator.post(
+            f"/api/v1/locations/{HOME}/schedules",
+            data=json.dumps(
+                {
+                    "valid_from": first,
+                    "valid_until": last,
+                    "rules": [{"weekday": 0, "opens": "08:00", "closes": "12:00"}],
+                }
+            ),
+            content_type="application/json",
+        )
+        admin = administrator.post(
+            "/admin/catalog/closure/add/",
+            {"location": location.pk, "start_date": first, "end_date": last or first},
+        )
+    assert api.status_code == 422
+    assert {e["field"] for e in problem(api)["errors"]} == {field}
+    assert admin.status_code == 200  # the form again, with the error, nothing saved
+    assert "2099" in admin.content.decode()
+
+
+def test_a_waitlist_request_for_far_days_is_refused(demo_city, client):
+    with unchanged(WaitlistEntry):
+        response = client.post(
+            "/api/v1/waitlist",
+            data=json.dumps(
+                {
+                    "services": ["anmeldung"],
+                    "date_from": "0001-01-01",
+                    "date_to": "9999-12-31",
+                    "name": "Anna Berg",
+                    "email": "anna@example.org",
+                }
+            ),
+            content_type="application/json",
+        )
+    assert response.status_code == 422
+    assert {e["field"] for e in problem(response)["errors"]} == {"date_from", "date_to"}
+
+
+def test_a_timetable_time_with_a_zone_suffix_is_refused(administrator):
+    with unchanged(WeeklySchedule, ScheduleRule):
+        response = administrator.post(
+            f"/api/v1/locations/{HOME}/schedules",
+            data=json.dumps(
+                {
+                    "valid_from": "2030-01-01",
+                    "rules": [{"weekday": 0, "opens": "08:00Z", "closes": "12:00+01:00"}],
+                }
+            ),
+            content_type="application/json",
+        )
+    assert response.status_code == 422
+    fields = {e["field"] for e in problem(response)["errors"]}
+    assert fields == {"rules.0.opens", "rules.0.closes"}
 
 
 @pytest.mark.parametrize(
