@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.checks import run_checks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,8 @@ PRODUCTION = {
 # What a multi-process deployment behind a proxy adds (docs/deploy.md); the check does not
 # connect to the cache.
 BEHIND_A_PROXY = {"CACHE_URL": "redis://127.0.0.1:6379/0", "TRUSTED_PROXIES": "1"}
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+REDIS = "django.core.cache.backends.redis.RedisCache"
 DEPLOY_CHECK = (
     "from django.core.management import call_command\n"
     "call_command('check', '--deploy', '--fail-level', 'DEBUG')\n"
@@ -55,15 +58,27 @@ def test_deploy_check_reports_nothing_in_production_mode():
     assert "no issues" in result.stdout
 
 
+def test_the_deploy_check_of_a_production_process_fails_when_proxies_are_not_said():
+    # As an operator runs it, in a production process: the default fail level (errors).
+    setup = {**PRODUCTION, **BEHIND_A_PROXY}
+    del setup["TRUSTED_PROXIES"]
+    result = run_django(
+        "from django.core.management import call_command\ncall_command('check', '--deploy')\n",
+        **setup,
+    )
+    assert result.returncode != 0
+    assert set(re.findall(r"hamburg\.E\d+", result.stderr)) == {"hamburg.E002"}
+
+
 @pytest.mark.parametrize(
     ("lacking", "error"),
     [
-        ({"CACHE_URL": ""}, "hamburg.E001"),
-        ({"TRUSTED_PROXIES": None}, "hamburg.E002"),
-        ({"RATE_LIMITS_ENABLED": "false"}, "hamburg.E003"),
-        ({"CAPTCHA_ENABLED": "false"}, "hamburg.E003"),
-        ({"AXES_ENABLED": "false"}, "hamburg.E003"),
-        ({"BOOKING_CONFIRM_BY_EMAIL": "false"}, "hamburg.E003"),
+        ({"CACHES": {"default": {"BACKEND": LOCMEM}}}, "hamburg.E001"),
+        ({"TRUSTED_PROXIES_SET": False}, "hamburg.E002"),
+        ({"RATE_LIMITS_ENABLED": False}, "hamburg.E003"),
+        ({"CAPTCHA_ENABLED": False}, "hamburg.E003"),
+        ({"AXES_ENABLED": False}, "hamburg.E003"),
+        ({"BOOKING_CONFIRM_BY_EMAIL": False}, "hamburg.E003"),
     ],
     ids=[
         "process-local cache",
@@ -74,16 +89,22 @@ def test_deploy_check_reports_nothing_in_production_mode():
         "no confirmation by e-mail",
     ],
 )
-def test_the_deploy_check_fails_on_a_set_up_that_lacks_a_protection(lacking, error):
-    setup = {**PRODUCTION, **BEHIND_A_PROXY, **lacking}
-    # As an operator runs it: the default fail level (errors).
-    result = run_django(
-        "from django.core.management import call_command\ncall_command('check', '--deploy')\n",
-        **{name: value for name, value in setup.items() if value is not None},
-    )
-    assert result.returncode != 0
-    assert error in result.stderr
-    assert set(re.findall(r"hamburg\.E\d+", result.stderr)) == {error}
+def test_the_deploy_check_fails_on_a_set_up_that_lacks_a_protection(settings, lacking, error):
+    # The production settings of a complete set-up, in this process, less one protection.
+    settings.PRODUCTION = True
+    settings.CACHES = {"default": {"BACKEND": REDIS, "LOCATION": BEHIND_A_PROXY["CACHE_URL"]}}
+    settings.TRUSTED_PROXIES_SET = True
+    for protection in ("RATE_LIMITS_ENABLED", "CAPTCHA_ENABLED", "AXES_ENABLED"):
+        setattr(settings, protection, True)  # the test settings switch some off
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    for name, value in lacking.items():
+        setattr(settings, name, value)
+    found = [
+        message.id
+        for message in run_checks(include_deployment_checks=True)
+        if message.id and message.id.startswith("hamburg.") and message.is_serious()
+    ]
+    assert set(found) == {error}
 
 
 def test_the_deploy_check_passes_without_proxies_when_that_is_said():
