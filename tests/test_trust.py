@@ -363,3 +363,16 @@ def test_staff_booking_keeps_the_chosen_time_after_an_error(demo_city, client_as
     assert again.status_code == 422
     checked = re.findall(r'value="([^"]+)" checked', again.content.decode())
     assert checked == [times[1]]
+
+
+def test_a_staff_search_from_a_past_day_starts_today(lead):
+    """A search "from" a day long past is not a walk through years of empty days: it starts
+    today, exactly like a search without a day."""
+    base = f"/appointments/staff/{HOME}/new/?services=anmeldung"
+    past = lead.get(f"{base}&after=2000-01-01")
+    plain = lead.get(base)
+    assert past.status_code == plain.status_code == 200
+    times = past.context["times"]
+    assert times
+    assert times == plain.context["times"]
+    assert min(t["start"].date() for t in times) >= dt.date.today()

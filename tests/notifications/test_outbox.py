@@ -116,8 +116,13 @@ def test_a_failing_smtp_server_leaves_messages_queued_retried_then_failed_and_re
     messages_deliver_due(now=T0 + dt.timedelta(seconds=90))
     message.refresh_from_db()
     assert (message.attempts, message.status) == (3, MessageStatus.FAILED)
-    kinds = list(MessageEvent.objects.filter(message=message).values_list("kind", flat=True))
-    assert kinds == ["attempt_failed", "attempt_failed", "given_up"]
+    events = list(MessageEvent.objects.filter(message=message).values_list("kind", "at"))
+    # Each event at the time its attempt was given (the sender's `now`), not the insert's clock.
+    assert events == [
+        ("attempt_failed", T0),
+        ("attempt_failed", T0 + dt.timedelta(seconds=30)),
+        ("given_up", T0 + dt.timedelta(seconds=90)),
+    ]
     assert messages_deliver_due(now=T0 + dt.timedelta(hours=5)) == 0  # given up stays given up
 
     received = smtp_server()
@@ -142,6 +147,13 @@ def test_a_failing_smtp_server_leaves_messages_queued_retried_then_failed_and_re
     resent = MessageEvent.objects.get(message=message, kind="resent")
     assert resent.actor_kind == "staff"
     assert resent.actor_user == user
+    assert resent.at == T0 + dt.timedelta(hours=6)
+    sent = MessageEvent.objects.get(message=message, kind="sent")
+    assert (sent.at, sent.actor_kind, sent.actor_name) == (
+        T0 + dt.timedelta(hours=6),
+        "system",
+        "notifications.deliver",
+    )
 
 
 @pytest.mark.django_db(transaction=True)

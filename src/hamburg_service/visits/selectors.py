@@ -401,7 +401,39 @@ def public_location(slug: str) -> Location:
     return location
 
 
-# --- the counter page -------------------------------------------------------------------------
+# --- the counter pages ------------------------------------------------------------------------
+
+
+def counters_with_sessions(locations: Sequence[Location]) -> list[dict[str, Any]]:
+    """Per location, its active counters by name, each with who is signed in there (two
+    queries, whatever the number of locations and counters)."""
+    sessions = {
+        s.counter_id: s
+        for s in CounterSession.objects.filter(
+            ended_at__isnull=True, counter__location__in=locations
+        ).select_related("user")
+    }
+    by_location: dict[int, list[Counter]] = {}
+    for counter in Counter.objects.filter(location__in=locations, is_active=True).order_by("name"):
+        by_location.setdefault(counter.location_id, []).append(counter)
+    return [
+        {
+            "location": location,
+            "counters": [
+                {"c": c, "session": sessions.get(c.pk)} for c in by_location.get(location.pk, [])
+            ],
+        }
+        for location in locations
+    ]
+
+
+def session_of_user(user_id: int) -> CounterSession | None:
+    """The counter a member of staff is signed in at, if any."""
+    return (
+        CounterSession.objects.filter(user_id=user_id, ended_at__isnull=True)
+        .select_related("counter__location")
+        .first()
+    )
 
 
 def counter_session(counter: Counter) -> CounterSession | None:

@@ -42,7 +42,7 @@ from hamburg_service.visits.forms import (
     ParkForm,
     TransferForm,
 )
-from hamburg_service.visits.models import CounterSession, Ticket, TicketStatus
+from hamburg_service.visits.models import Ticket, TicketStatus
 from hamburg_service.visits.services import calling, counters
 
 
@@ -59,37 +59,15 @@ def counter_list(request: HttpRequest) -> HttpResponse:
     places = list(allowed.order_by("slug"))
     many = len(places) > 1
     shown = [p for p in places if p.slug == chosen] if chosen else ([] if many else places)
-    open_sessions = {
-        s.counter_id: s
-        for s in CounterSession.objects.filter(
-            ended_at__isnull=True, counter__location__in=shown
-        ).select_related("user")
-    }
-    by_location: dict[int, list[Counter]] = {}
-    for counter in Counter.objects.filter(location__in=shown, is_active=True).order_by("name"):
-        by_location.setdefault(counter.location_id, []).append(counter)
     return render(
         request,
         "visits/counters.html",
         {
-            "groups": [
-                {
-                    "location": location,
-                    "counters": [
-                        {"c": c, "session": open_sessions.get(c.pk)}
-                        for c in by_location.get(location.pk, [])
-                    ],
-                }
-                for location in shown
-            ],
+            "groups": selectors.counters_with_sessions(shown),
             "choose": many,
             "places": places,
             "chosen": chosen,
-            "mine": CounterSession.objects.filter(
-                user_id=cast(int, request.user.pk), ended_at__isnull=True
-            )
-            .select_related("counter__location")
-            .first(),
+            "mine": selectors.session_of_user(cast(int, request.user.pk)),
         },
     )
 
