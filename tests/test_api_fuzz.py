@@ -256,7 +256,7 @@ HEALTH_CHECKS_OFF = [
 @pytest.mark.usefixtures("demo_city", "signed_in")
 @schema.parametrize()
 @settings(
-    max_examples=15,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,

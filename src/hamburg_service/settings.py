@@ -311,6 +311,8 @@ APPOINTMENT_LATE_MINUTES = int(os.environ.get("APPOINTMENT_LATE_MINUTES", "15"))
 # Walk-ins for these services (comma-separated slugs) go before others, like those who need help.
 PRIORITY_SERVICES = env_list("PRIORITY_SERVICES", "")
 NO_SHOW_AFTER_CALLS = int(os.environ.get("NO_SHOW_AFTER_CALLS", "3"))
+# How often a call display asks for new calls (milliseconds): the delay of a number on screen.
+CALL_DISPLAY_POLL_MS = max(200, int(os.environ.get("CALL_DISPLAY_POLL_MS", "1000")))
 CALL_NOTICE_MINUTES = int(os.environ.get("CALL_NOTICE_MINUTES", "10"))
 REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
 # Public booking pauses for a person with this many no-shows in the last 12 months (0 = never).

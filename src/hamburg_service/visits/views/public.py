@@ -252,5 +252,6 @@ def display(request: HttpRequest, slug: str) -> HttpResponse:
             "calls": calls,
             "version": selectors.calls_version(calls),
             "api_url": reverse("api:visits-calls", kwargs={"slug": location.slug}),
+            "interval_ms": settings.CALL_DISPLAY_POLL_MS,
         },
     )

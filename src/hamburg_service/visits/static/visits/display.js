@@ -1,4 +1,4 @@
-// Call display: poll the calls feed every second and redraw the fixed table body when its
+// Call display: poll the calls feed every second (data-interval, in ms) and redraw the fixed table body when its
 // version changes; announce new calls (aria-live) and play a short chime (Web Audio API).
 // Runs for days: one setTimeout chain (never stacking), one AudioContext, and only the keys of
 // the rows on screen are remembered.
@@ -16,7 +16,7 @@
   var offline = document.getElementById("display-offline");
   var soundButton = document.getElementById("sound-on");
   var version = root.getAttribute("data-version") || "";
-  var INTERVAL = 1000;
+  var INTERVAL = Number(root.getAttribute("data-interval")) || 1000;
   var MAX_BACKOFF = 15000;
   var failures = 0;
   var timer = null;
