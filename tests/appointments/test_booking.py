@@ -137,9 +137,11 @@ def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
     assert message.to == ["person1@example.org"]
     assert appointment.reference in message.body
     assert booking.manage_token in message.body
-    assert message.attachments[0][2] == "text/calendar"
+    assert message.attachments[0][2] == "text/calendar; charset=utf-8"
     ics = message.attachments[0][1]
-    assert "DTSTART:20300114T080000Z" in (ics.decode() if isinstance(ics, bytes) else ics)
+    assert "DTSTART;TZID=Europe/Berlin:20300114T090000" in (
+        ics.decode() if isinstance(ics, bytes) else ics
+    )
 
 
 def test_two_counters_give_two_seats_and_the_third_gets_409_with_next_times(city):

@@ -225,7 +225,7 @@ def test_the_calendar_download(client, city):
     body = response.content.decode()
     assert "BEGIN:VCALENDAR" in body
     assert booking.appointment.reference in body
-    assert "DTSTART:20300114T080000Z" in body
+    assert "DTSTART;TZID=Europe/Berlin:20300114T090000" in body
 
 
 def test_unknown_tokens_are_404_pages(client, city):

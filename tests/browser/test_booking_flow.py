@@ -311,3 +311,27 @@ def test_booking_starts_in_english_by_keyboard(site: str, page: Page) -> None:
     expect(page.locator("main a[href*='/move/']")).to_have_text("Move to another time")
     assert Appointment.objects.get().language == "en"
     assert_no_axe_violations(page)
+
+
+def test_a_lost_link_is_asked_for_again_by_keyboard(site: str, page: Page) -> None:
+    page.goto(site + "/appointments/")
+    start_from_top(page)
+    tab_to(page, page.get_by_role("link", name="Den Link zu Ihrem Termin erneut anfordern"))
+    press_enter_and_wait(page, re.compile(r"/appointments/link/$"))
+    assert_no_axe_violations(page)
+    tab_to(page, page.get_by_label("Buchungsnummer"))
+    page.keyboard.type("AB12CD34")
+    tab_to(page, page.get_by_label("E-Mail-Adresse"))
+    page.keyboard.type("not-an-address")
+    tab_to(page, page.locator("main form button[type=submit]"))
+    press_enter_and_wait(page, re.compile(r"/appointments/link/$"))
+    expect(page.locator(".error-summary")).to_contain_text("E-Mail-Adresse")
+    expect(page.get_by_label("Buchungsnummer")).to_have_value("AB12CD34")  # nothing lost
+    assert_no_axe_violations(page)
+    page.get_by_label("E-Mail-Adresse").fill("")
+    page.get_by_label("E-Mail-Adresse").focus()
+    page.keyboard.type("anna@example.org")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    expect(page.locator("main [role=status]")).to_contain_text("anna@example.org")
+    assert_no_axe_violations(page)

@@ -280,6 +280,40 @@ def appointment_cancel(request: HttpRequest, token: str) -> dict:
     )
 
 
+class LinkIn(InputSchema):
+    reference: str = Field(..., min_length=1, max_length=20, description="The booking reference")
+    email: str = Field(..., min_length=1, max_length=254, description="The address booked with")
+
+
+class LinkSentOut(Schema):
+    detail: str
+
+
+@router.post(
+    "/appointment-links",
+    response=answers({202: LinkSentOut}, 422, 429),
+    summary="Send the link to an appointment again",
+    description=(
+        "If `reference` and `email` belong to one appointment that is still ahead, its link is "
+        "sent to that address again. The answer is the same either way."
+    ),
+)
+def appointment_link(request: HttpRequest, payload: LinkIn) -> Status[dict]:
+    rate_limit(request, group="link", rate=settings.RATE_LIMIT_BOOKING)
+    lifecycle.appointment_link_send(
+        reference=payload.reference, email=payload.email, actor=Actor.resident(payload.email)
+    )
+    return Status(
+        202,
+        {
+            "detail": _(
+                "If an appointment ahead has this reference and was booked with this address, "
+                "its link has been sent there."
+            )
+        },
+    )
+
+
 class MoveIn(InputSchema):
     start: dt.datetime
 

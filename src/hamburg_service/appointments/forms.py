@@ -128,6 +128,27 @@ class PersonForm(AccessibleErrorsMixin, forms.Form):
     )
 
 
+class LinkForm(AccessibleErrorsMixin, forms.Form):
+    """Ask for the link to an appointment again."""
+
+    reference = forms.CharField(
+        label=_("Booking reference"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Please enter the booking reference.")},
+        help_text=_("Eight letters and digits, in every e-mail about the appointment."),
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Please enter your e-mail address."),
+            "invalid": _("Please enter a valid e-mail address."),
+        },
+        help_text=_("The address the appointment was booked with."),
+    )
+
+
 class WaitlistForm(AccessibleErrorsMixin, forms.Form):
     services = ServiceChoiceField(
         label=_("Services"),

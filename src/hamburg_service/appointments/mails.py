@@ -10,8 +10,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
+from hamburg_service.appointments import ics
 from hamburg_service.appointments.ics import ics_for
 from hamburg_service.appointments.models import Appointment, WaitlistEntry
+from hamburg_service.appointments.services import tokens
 from hamburg_service.catalog import hours
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
 from hamburg_service.notifications.services import message_queue
@@ -25,8 +27,9 @@ APPOINTMENT_MAILS = (
     "reminder",
     "closure",
     "waitlist_offer",
+    "link",
 )
-WITH_CALENDAR = frozenset({"booked", "confirmed", "moved", "reminder"})
+WITH_CALENDAR = frozenset({"booked", "confirmed", "moved", "reminder", "cancelled"})
 
 
 def site_url(name: str, token: str, language: str) -> str:
@@ -68,13 +71,27 @@ def _appointment_renderer(name: str) -> Any:
             .get(pk=context["appointment_id"])
         )
         attachments = (
-            [(f"termin-{appointment.reference}.ics", ics_for(appointment), "text/calendar")]
+            [(f"termin-{appointment.reference}.ics", ics_for(appointment), ics.MEDIA_TYPE)]
             if name in WITH_CALENDAR
             else []
+        )
+        # Every e-mail about an appointment leads back to it (the link is derived from the
+        # appointment, not stored with the message).
+        links = (
+            {
+                "manage_url": site_url(
+                    "appointments:manage",
+                    tokens.manage_token_of(appointment),
+                    appointment.language,
+                )
+            }
+            if appointment.manage_nonce
+            else {}
         )
         return text_mail(
             f"appointments/mail/{name}.txt",
             {
+                **links,
                 **context,
                 "appointment": appointment,
                 "services": list(appointment.services.all()),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.search, name="search"),
     path("book/", views.book, name="book"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("link/", views.link_request, name="link"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/move/", views.move, name="move"),
     path("manage/<str:token>/calendar.ics", views.calendar, name="calendar"),

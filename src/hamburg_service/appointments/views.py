@@ -18,9 +18,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from hamburg_service.appointments import availability
+from hamburg_service.appointments import availability, ics
 from hamburg_service.appointments.forms import (
     TIMES_OF_DAY,
+    LinkForm,
     PersonForm,
     SearchForm,
     WaitlistForm,
@@ -309,7 +310,7 @@ def move(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def calendar(request: HttpRequest, token: str) -> HttpResponse:
     appointment = appointment_by_token(token=token)
-    response = HttpResponse(ics_for(appointment), content_type="text/calendar")
+    response = HttpResponse(ics_for(appointment), content_type=ics.MEDIA_TYPE)
     response["Content-Disposition"] = f'attachment; filename="termin-{appointment.reference}.ics"'
     return response
 
@@ -348,6 +349,36 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
         request,
         "appointments/waitlist.html",
         {"form": form, "problem": problem, "captcha_enabled": settings.CAPTCHA_ENABLED},
+        status=page_status(problem, form),
+    )
+    return with_retry_after(response, problem)
+
+
+@require_http_methods(["GET", "POST"])
+def link_request(request: HttpRequest) -> HttpResponse:
+    """Lost the link to an appointment? Reference and e-mail address, and the link goes to the
+    address on file; the page answers the same whether or not the pair exists."""
+    form = LinkForm(request.POST or None)
+    problem: AppError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def send() -> object:
+            rate_limit(request, group="link", rate=settings.RATE_LIMIT_BOOKING)
+            lifecycle.appointment_link_send(
+                reference=data["reference"],
+                email=data["email"],
+                actor=Actor.resident(data["email"]),
+            )
+            return True
+
+        sent, problem = attempt(send, form=form)
+        if sent:
+            return render(request, "appointments/link.html", {"sent_to": data["email"]})
+    response = render(
+        request,
+        "appointments/link.html",
+        {"form": form, "problem": problem},
         status=page_status(problem, form),
     )
     return with_retry_after(response, problem)

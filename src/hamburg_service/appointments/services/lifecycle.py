@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from hamburg_service.appointments import availability, mails
 from hamburg_service.appointments.models import ACTIVE, Appointment, Channel, EventKind, Status
-from hamburg_service.appointments.services import rules, seats
+from hamburg_service.appointments.services import rules, seats, tokens
 from hamburg_service.appointments.services.booking import Slot, next_free_times_of
 from hamburg_service.appointments.services.rules import SlotTaken
 from hamburg_service.core.actors import Actor
@@ -203,3 +203,26 @@ def appointment_complete(
             event_record(appointment, kind=EventKind.COMPLETED, actor=actor, at=now)
     appointment.refresh_from_db(fields=["status"])
     return appointment
+
+
+def appointment_link_send(
+    *, reference: str, email: str, actor: Actor, now: dt.datetime | None = None
+) -> None:
+    """Send the manage link again to the address on file, if `reference` and `email` belong
+    to one appointment that is still ahead. The caller learns nothing either way: whoever
+    asks, the link only ever goes to the address the appointment was booked with."""
+    now = now or timezone.now()
+    code = "".join(ch for ch in reference.upper() if ch.isalnum())[-8:]
+    appointment = (
+        Appointment.objects.filter(
+            reference=code,
+            email_normalised=tokens.email_normalise(email),
+            status__in=ACTIVE,
+            end__gt=now,
+        )
+        .exclude(manage_nonce="")
+        .first()
+    )
+    if appointment is not None:
+        with transaction.atomic():
+            mails.appointment_mail(appointment, "link", now=now)
