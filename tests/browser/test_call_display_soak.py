@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import time
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from hamburg_service.catalog.models import Counter, Location, Service
 from hamburg_service.core.actors import Actor
 from hamburg_service.visits.services import calling, tickets
 
-from .conftest import assert_no_axe_violations
+from .conftest import CHROMIUM, CHROMIUM_ARGS, assert_no_axe_violations
 from .test_visits_flow import CITY
 
 SYSTEM = Actor.system("tests")
@@ -35,7 +35,15 @@ def test_display_keeps_a_constant_size_over_many_calls(site: str, page: Page, se
         assert ticket is not None
         return ticket.number
 
-    sizes = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+
+    def listeners() -> int:
+        cdp.send("HeapProfiler.collectGarbage")
+        metrics = cdp.send("Performance.getMetrics")["metrics"]
+        return int(next(m["value"] for m in metrics if m["name"] == "JSEventListeners"))
+
+    sizes, counts = [], []
     for i in range(12):
         # Finish what the counter had, so it may call again.
         counter = counters[i % len(counters)]
@@ -45,11 +53,34 @@ def test_display_keeps_a_constant_size_over_many_calls(site: str, page: Page, se
         number = call_one(i)
         expect(page.locator("body")).to_contain_text(number, timeout=5000)
         if i in (4, 11):
+            page.wait_for_timeout(400)  # the chime of this call has played
             sizes.append(page.evaluate("document.getElementsByTagName('*').length"))
+            counts.append(listeners())
         time.sleep(0.1)
     assert sizes[0] == sizes[1], f"the display grew from {sizes[0]} to {sizes[1]} elements"
+    assert counts[0] == counts[1], f"event listeners grew from {counts[0]} to {counts[1]}"
     # One polling chain: about one timer per interval (5 a second) and a few for the calls,
     # not one more chain per call (12 chains would set some 60 a second).
     timers_per_second = page.evaluate("window.__timers / (performance.now() / 1000)")
     assert timers_per_second < 10, timers_per_second
     assert_no_axe_violations(page)
+
+
+def test_the_display_remembers_that_the_sound_was_switched_on(site: str, browser: Browser) -> None:
+    # A call display's browser runs as a kiosk that may play sound (docs/visits.md).
+    kiosk = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"],
+    )
+    page = kiosk.new_context(locale="de-DE", bypass_csp=True).new_page()
+    page.goto(f"{site}/visits/display/{CITY}/")
+    button = page.locator("#sound-on")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(page.locator("#sound-on")).to_have_attribute("aria-pressed", "true")
+    assert_no_axe_violations(page)
+    kiosk.close()

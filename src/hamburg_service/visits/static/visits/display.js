@@ -21,6 +21,7 @@
   var failures = 0;
   var timer = null;
   var audio = null;
+  var volume = null;
   var shown = keysOnScreen();
 
   function keysOnScreen() {
@@ -91,33 +92,37 @@
     var AudioCtor = window.AudioContext || window.webkitAudioContext;
     if (!audio && AudioCtor) {
       audio = new AudioCtor();
+      // One gain node for every chime, made once: a chime adds only an oscillator, with no
+      // listener, which the browser frees when it has played.
+      volume = audio.createGain();
+      volume.gain.value = 0.0001;
+      volume.connect(audio.destination);
     }
     return audio;
   }
 
   function chime() {
     var ctx = context();
-    if (!ctx) {
+    if (!ctx || !volume) {
       return;
     }
-    if (ctx.state === "suspended") {
+    if (ctx.state !== "running") {
+      // Until the browser lets it play (a press of the button, or a kiosk browser started
+      // with --autoplay-policy=no-user-gesture-required), nothing is scheduled: a tone that
+      // cannot play would wait in the context for ever.
       ctx.resume().catch(function () {});
+      return;
     }
     var now = ctx.currentTime;
     var tone = ctx.createOscillator();
-    var gain = ctx.createGain();
     tone.type = "sine";
     tone.frequency.setValueAtTime(880, now);
     tone.frequency.setValueAtTime(660, now + 0.15);
-    gain.gain.setValueAtTime(0.0001, now);
-    gain.gain.exponentialRampToValueAtTime(0.3, now + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.3);
-    tone.connect(gain);
-    gain.connect(ctx.destination);
-    tone.onended = function () {
-      tone.disconnect();
-      gain.disconnect();
-    };
+    volume.gain.cancelScheduledValues(now);
+    volume.gain.setValueAtTime(0.0001, now);
+    volume.gain.exponentialRampToValueAtTime(0.3, now + 0.02);
+    volume.gain.exponentialRampToValueAtTime(0.0001, now + 0.3);
+    tone.connect(volume);
     tone.start(now);
     tone.stop(now + 0.3);
   }
@@ -165,16 +170,41 @@
       });
   }
 
+  // The screen remembers that the chime was switched on (browsers still want one press after
+  // a reload before they play sound; until then the button stays offered).
+  var SOUND_KEY = "hamburg-service-display-sound";
+
+  function soundOn() {
+    var ctx = context();
+    if (!ctx) {
+      return;
+    }
+    ctx.resume().then(function () {
+      soundButton.textContent = soundButton.getAttribute("data-on");
+      soundButton.setAttribute("aria-pressed", "true");
+      try {
+        window.localStorage.setItem(SOUND_KEY, "on");
+      } catch (error) {
+        // private mode: nothing to remember
+      }
+    }).catch(function () {});
+  }
+
   if (soundButton) {
     soundButton.hidden = false;
     soundButton.addEventListener("click", function () {
-      var ctx = context();
-      if (ctx) {
-        ctx.resume().then(chime).catch(function () {});
-        soundButton.textContent = soundButton.getAttribute("data-on");
-        soundButton.setAttribute("aria-pressed", "true");
-      }
+      soundOn();
+      chime();
     });
+    var remembered = null;
+    try {
+      remembered = window.localStorage.getItem(SOUND_KEY);
+    } catch (error) {
+      remembered = null;
+    }
+    if (remembered === "on") {
+      soundOn();
+    }
   }
   schedule(INTERVAL);
 })();
