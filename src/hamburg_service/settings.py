@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "hamburg_service.core.middleware.LanguageChoiceMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "hamburg_service.core.middleware.ApiLanguageMiddleware",
     "hamburg_service.core.middleware.RefuseControlCharactersMiddleware",

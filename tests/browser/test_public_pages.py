@@ -244,3 +244,22 @@ def test_staff_sign_in_and_staff_pages(site: str, page: Page) -> None:
     page.goto(site + "/staff/feedback/")
     expect(page.locator("h1")).to_have_count(1)
     assert_no_axe_violations(page)
+
+
+def test_an_english_browser_starts_in_english_and_keeps_a_switch_to_german(
+    site: str, browser
+) -> None:  # type: ignore[no-untyped-def]
+    context = browser.new_context(locale="en-GB", bypass_csp=True)
+    page = context.new_page()
+    page.goto(site + "/")
+    assert page.url == site + "/en/"
+    expect_lang(page, "en")
+    german = page.locator(".lang-switch a[hreflang=de]")
+    tab_to(page, german)
+    page.keyboard.press("Enter")
+    page.wait_for_url(site + "/")
+    expect_lang(page, "de")
+    assert_no_axe_violations(page)
+    page.goto(site + "/locations/")  # typed by hand: the choice holds
+    expect_lang(page, "de")
+    context.close()

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.formats import number_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.catalog.i18n import Translated
@@ -196,7 +197,9 @@ class Service(Translated, models.Model):
         """The fee in euros, formatted for the active language; None when unknown."""
         if self.fee_cents is None:
             return None
-        return f"{number_format(Decimal(self.fee_cents) / 100, 2, force_grouping=True)} €"
+        amount = number_format(Decimal(self.fee_cents) / 100, 2, force_grouping=True)
+        # "€96.00" in English, "96,00 €" in German: as each language writes it.
+        return f"€{amount}" if (get_language() or "").startswith("en") else f"{amount} €"
 
     @property
     def documents(self) -> list[str]:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.errors import AppError, InvalidInput, NotFound
@@ -29,6 +31,58 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(self), geolocation=(), microphone=()"
         )
+        return response
+
+
+class LanguageChoiceMiddleware:
+    """Pages in the language a person wants: German under `/`, English under `/en/`.
+
+    On a first visit to an unprefixed page, the browser's Accept-Language decides (an English
+    browser is sent to `/en/…`); a choice made with the language switch (its links carry
+    `?lang=de|en`) is kept in the language cookie and wins from then on. Only GET and HEAD of
+    pages: the API, static files and the health check are left alone.
+    """
+
+    EXEMPT = ("/api/", "/static/", "/media/", "/healthz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.codes = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if request.method not in ("GET", "HEAD") or path.startswith(self.EXEMPT):
+            return self.get_response(request)
+        chosen = request.GET.get("lang", "")
+        if chosen in self.codes:
+            query = request.GET.copy()
+            del query["lang"]
+            rest = f"?{query.urlencode()}" if query else ""
+            # One leading slash: "//evil.example/x" would send the person to another site.
+            here = "/" + request.path.lstrip("/\\")
+            response: HttpResponse = HttpResponseRedirect(f"{here}{rest}")
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                secure=request.is_secure(),
+                httponly=True,
+            )
+            return response
+        prefixed = any(path.startswith(f"/{code}/") for code in self.codes)
+        if not prefixed:
+            wanted = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+            if wanted not in self.codes:
+                wanted = translation.get_language_from_request(request, check_path=False)
+            if wanted != settings.LANGUAGE_CODE and wanted in self.codes:
+                here = "/" + request.get_full_path().lstrip("/\\")
+                response = HttpResponseRedirect(f"/{wanted}{here}")
+                patch_vary_headers(response, ("Accept-Language", "Cookie"))
+                return response
+        response = self.get_response(request)
+        if not prefixed:
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
 

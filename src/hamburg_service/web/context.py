@@ -26,6 +26,10 @@ def _switch_url(path: str, current: str, target: str) -> str:
     return bare if target == default else f"/{target}{bare}"
 
 
+def _with_choice(url: str, code: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}lang={code}"
+
+
 def site(request: HttpRequest) -> dict[str, Any]:
     current = get_language() or settings.LANGUAGE_CODE
     path = request.get_full_path()
@@ -33,7 +37,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         {
             "code": code,
             "name": name,
-            "url": _switch_url(path, current, code),
+            # `lang` records the choice (core.middleware.LanguageChoiceMiddleware).
+            "url": _with_choice(_switch_url(path, current, code), code),
             "current": code == current,
         }
         for code, name in settings.LANGUAGES
