@@ -489,3 +489,17 @@ def test_times_after_the_spring_dst_switch_are_right(city):
         assert found[0].start.astimezone(dt.UTC) == dt.datetime(2030, 4, 1, 6, tzinfo=dt.UTC)
         appointment = book(city, found[0].start).appointment
     assert appointment.start.astimezone(dt.UTC).hour == 6
+
+
+def test_a_hold_never_outlasts_the_appointment_and_its_mail_says_until_when(
+    city, settings, django_capture_on_commit_callbacks
+):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    settings.BOOKING_HOLD_MINUTES = 30 * 24 * 60  # longer than the week to the appointment
+    with django_capture_on_commit_callbacks(execute=True):
+        held = book(city, at(9)).appointment
+    assert held.hold_expires_at == held.start == at(9)
+    assert "Wir halten ihn für Sie bis Montag, 14. Januar 2030, 09:00 Uhr." in mail.outbox[-1].body
+    settings.BOOKING_HOLD_MINUTES = 20
+    short = book(city, at(10), 2).appointment
+    assert short.hold_expires_at == NOW + dt.timedelta(minutes=20)

@@ -82,6 +82,8 @@ def test_staff_book_for_a_caller_within_the_staff_share(city, desk, settings):
         {"start": at(8).isoformat(), "name": "Anrufer", "email": "caller@example.org"},
     )
     assert response.status_code == 302
+    # Back on the book, on the day just booked, where the new appointment is.
+    assert response["Location"] == f"/appointments/staff/centre/?date={DAY.isoformat()}"
     appointment = Appointment.objects.get()
     assert appointment.channel == "staff"
     assert appointment.status == Status.CONFIRMED

@@ -335,3 +335,18 @@ def test_a_lost_link_is_asked_for_again_by_keyboard(site: str, page: Page) -> No
     page.wait_for_load_state()
     expect(page.locator("main [role=status]")).to_contain_text("anna@example.org")
     assert_no_axe_violations(page)
+
+
+def test_on_a_phone_a_search_opens_at_its_results(site: str, page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(site + "/appointments/")
+    form = page.locator("main form")
+    checkbox = form.get_by_label(SERVICE, exact=True)
+    tab_to(page, checkbox)
+    page.keyboard.press("Space")
+    tab_to(page, form.locator("button[type=submit]"))
+    press_enter_and_wait(page, re.compile(r"services=anmeldung.*#results$"))
+    heading = page.locator("#times-heading")
+    expect(heading).to_be_focused()
+    expect(heading).to_be_in_viewport()
+    assert_no_axe_violations(page)

@@ -140,7 +140,8 @@ def test_kiosk_issue_leads_to_the_ticket_with_number_wait_and_qr(kiosk, city):
     assert f'<p class="ticket-number">{ticket.number}</p>' in html
     assert ticket.number == "A001"
     assert "<svg" in html  # the QR code, inline
-    assert "Expected wait: about 0 minutes" in html
+    assert "You are next." in html  # never "about 0 minutes"
+    assert "about 0 minutes" not in html
     assert "visits/kiosk.js" in html
     assert "<script>" not in html
 
@@ -587,3 +588,31 @@ def test_front_desk_issues_checks_in_and_sees_the_day(city, client_as):
         early = desk.post(url, {"action": "check-in", "checkin-reference": later.reference})
     assert early.status_code == 409
     assert "too early" in early.content.decode()
+
+
+def test_counters_are_listed_in_natural_order(city, client_as):
+    """Platz 2 before Platz 10, on the counter list and in the transfer choices."""
+    for number in (10, 11, 12):
+        Counter.objects.get_or_create(location=city, name=f"Platz {number}")
+    names = list(Counter.objects.filter(location=city).values_list("name", flat=True))
+    assert names == sorted(names, key=lambda name: int(name.split()[-1]))
+    clerk = client_as(Role.CLERK, locations=[CITY])
+    page = clerk.get(f"/visits/counter/?location={CITY}").content.decode()
+    assert page.index(">Platz 2<") < page.index(">Platz 10<")
+
+
+def test_a_closed_ticket_machine_says_when_it_opens_next(kiosk, city, morning):
+    morning.move_to(dt.datetime(2030, 1, 12, 20, 0, tzinfo=BERLIN))  # Saturday evening
+    html = kiosk.get(KIOSK).content.decode()
+    assert "We are closed now." in html
+    assert re.search(r"We open again on Monday, 14 January 2030 at \d\d:\d\d\.", html)
+    assert 'name="service"' not in html
+
+
+def test_a_ticket_machine_says_no_more_tickets_before_a_button_is_pressed(kiosk, city, settings):
+    settings.WALK_IN_DAILY_QUOTA = 1
+    assert "service-anmeldung" in kiosk.get(KIOSK).content.decode()
+    walk_in(city)
+    html = kiosk.get(KIOSK).content.decode()
+    assert "all given out" in html
+    assert 'name="service"' not in html

@@ -96,6 +96,11 @@ def _appointment_renderer(name: str) -> Any:
                 "appointment": appointment,
                 "services": list(appointment.services.all()),
                 "start": appointment.start.astimezone(hours.BERLIN),
+                "hold_until": (
+                    appointment.hold_expires_at.astimezone(hours.BERLIN)
+                    if appointment.hold_expires_at
+                    else None
+                ),
             },
             attachments,
         )

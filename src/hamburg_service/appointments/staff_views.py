@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -188,7 +189,10 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
                 _("Booked: %(ref)s. The caller receives an e-mail with the details.")
                 % {"ref": booked.appointment.reference},
             )
-            return redirect("appointments:staff-book", slug=location.slug)
+            # Back to the book on the day just booked, where the new appointment is.
+            day = booked.appointment.start.astimezone(hours.BERLIN).date()
+            book_url = reverse("appointments:staff-book", kwargs={"slug": location.slug})
+            return redirect(f"{book_url}?date={day.isoformat()}")
     if chosen:
         today = timezone.localdate()
         _first, last = availability.booking_window(chosen, today)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -321,7 +322,9 @@ class Counter(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        ordering = ["location_id", "name"]
+        # "Platz 2" before "Platz 10": shorter names first, then by letter (natural order for
+        # names that share a prefix and differ in their number, as counters' names do).
+        ordering = ["location_id", Length("name"), "name"]
         verbose_name = _("counter")
         verbose_name_plural = _("counters")
         constraints = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -58,10 +59,13 @@ def _search_text(service: Service) -> str:
 
 
 def services_search(*, query: str = "", agency: str = "") -> list[Service]:
-    """Active services matching every word of `query` in German or English, name matches first.
+    """Active services matching every word of `query` in German or English, best first.
 
     The catalogue holds hundreds of services at most, so matching in Python keeps the rules
-    (umlaut folding, both languages, ranking) in one readable place.
+    (umlaut folding, both languages, ranking) in one readable place. Ranking: the whole query
+    as a phrase of the name or the search words first; then words that begin a word of the
+    name ("register" begins "Registering" but not "Deregistering"), then words found inside
+    the name; ties by the shorter name (fewer other words), then by name.
     """
     qs = Service.objects.filter(is_active=True)
     if agency:
@@ -70,14 +74,28 @@ def services_search(*, query: str = "", agency: str = "") -> list[Service]:
     words = [_fold(w) for w in query.split() if w.strip()]
     if not words:
         return sorted(services, key=lambda s: _fold(s.name))
-    scored: list[tuple[int, str, Service]] = []
+    phrase = " ".join(words)
+    starts = [re.compile(rf"(?<![a-z0-9]){re.escape(word)}") for word in words]
+    scored: list[tuple[int, int, str, Service]] = []
     for service in services:
         haystack = _search_text(service)
-        if all(word in haystack for word in words):
-            names = _fold(f"{service.name_de} {service.name_en}")
-            in_name = sum(word in names for word in words)
-            scored.append((-in_name, _fold(service.name), service))
-    return [s for _, _, s in sorted(scored, key=lambda row: row[:2])]
+        if not all(word in haystack for word in words):
+            continue
+        names = _fold(f"{service.name_de} {service.name_en}")
+        terms = _fold(f"{service.keywords_de}, {service.keywords_en}")
+        score = (
+            6
+            if phrase in names
+            or any(
+                term.strip() == phrase or term.strip().startswith(f"{phrase} ")
+                for term in terms.split(",")
+            )
+            else 0
+        )
+        for word, start in zip(words, starts, strict=True):
+            score += 3 if start.search(names) else (1 if word in names else 0)
+        scored.append((-score, len(names), _fold(service.name), service))
+    return [row[-1] for row in sorted(scored, key=lambda row: row[:3])]
 
 
 def services_by_slugs(slugs: Sequence[str], *, field: str = "services") -> list[Service]:

@@ -142,9 +142,9 @@ class TransferForm(AccessibleErrorsMixin, forms.Form):
     def __init__(self, *args: Any, counter: Counter, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to_counter"].queryset = (  # type: ignore[attr-defined]
-            Counter.objects.filter(location_id=counter.location_id, is_active=True)
-            .exclude(pk=counter.pk)
-            .order_by("name")
+            Counter.objects.filter(location_id=counter.location_id, is_active=True).exclude(
+                pk=counter.pk
+            )
         )
         self.fields["to_service"].queryset = offered_services(  # type: ignore[attr-defined]
             counter.location

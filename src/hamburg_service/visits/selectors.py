@@ -23,7 +23,7 @@ from hamburg_service.accounts.access import access_record
 from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Counter, Location, Service
-from hamburg_service.catalog.selectors import location_active
+from hamburg_service.catalog.selectors import location_active, opening_hours
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import NotFound
 from hamburg_service.core.tokens import token_hash
@@ -315,6 +315,8 @@ def walk_in_estimates(
                 "service": service,
                 "minutes": round(work / snapshot.serving(able)),
                 "waiting": len(waiting),
+                # Nobody able to serve it is signed in at a counter: no estimate to give.
+                "staffed": any(c in snapshot.staffed for c in able),
             }
         )
     return out
@@ -414,7 +416,7 @@ def counters_with_sessions(locations: Sequence[Location]) -> list[dict[str, Any]
         ).select_related("user")
     }
     by_location: dict[int, list[Counter]] = {}
-    for counter in Counter.objects.filter(location__in=locations, is_active=True).order_by("name"):
+    for counter in Counter.objects.filter(location__in=locations, is_active=True):
         by_location.setdefault(counter.location_id, []).append(counter)
     return [
         {
@@ -495,3 +497,22 @@ def tickets_parked_at(*, counter: Counter, day: dt.date) -> list[Ticket]:
             "arrived_at"
         )
     )
+
+
+# --- the ticket machine -----------------------------------------------------------------------
+
+
+def walk_ins_left(*, location: Location, day: dt.date) -> int:
+    """Tickets for visits without an appointment still to be had today (WALK_IN_DAILY_QUOTA)."""
+    drawn = Ticket.objects.filter(location=location, day=day, appointment__isnull=True).count()
+    return max(0, settings.WALK_IN_DAILY_QUOTA - drawn)
+
+
+def opens_next(*, location: Location, now: dt.datetime, days: int = 14) -> dt.datetime | None:
+    """When the location opens next after `now` (within `days`), in Berlin time."""
+    today = now.astimezone(hours.BERLIN).date()
+    for day in opening_hours(location=location, start=today, end=today + dt.timedelta(days=days)):
+        for interval in day.open:
+            if interval.start > now:
+                return interval.start.astimezone(hours.BERLIN)
+    return None

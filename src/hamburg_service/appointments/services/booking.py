@@ -248,7 +248,12 @@ def _create(
         manage_nonce=manage_nonce,
         manage_token_hash=token_hash(tokens.manage_token_from(manage_nonce)),
         confirm_token_hash=token_hash(confirm_token) if confirm_token else "",
-        hold_expires_at=now + dt.timedelta(minutes=hold_minutes) if confirm_token else None,
+        # A hold never outlasts the appointment itself.
+        hold_expires_at=(
+            min(now + dt.timedelta(minutes=hold_minutes), availability.unit_start(day, unit))
+            if confirm_token
+            else None
+        ),
         confirmed_at=None if confirm_token else now,
         created_at=now,
     )

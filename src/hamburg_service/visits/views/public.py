@@ -135,7 +135,14 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
             "check_in": check_in,
             "walk_in": walk_in,
             "only_appointments": not walk_in,
-            "is_open": tickets.location_is_open(location, now),
+            "is_open": (is_open := tickets.location_is_open(location, now)),
+            # Said before anyone presses a button, not after.
+            "walk_ins_left": selectors.walk_ins_left(
+                location=location, day=now.astimezone(hours.BERLIN).date()
+            )
+            if is_open
+            else None,
+            "opens_next": None if is_open else selectors.opens_next(location=location, now=now),
             "problem": problem,
         },
         status=page_status(problem, issue, check_in),

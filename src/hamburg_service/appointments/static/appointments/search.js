@@ -1,0 +1,12 @@
+// After a search the page opens at its results (#results); the heading takes the focus, so a
+// screen reader reads on from there and a phone shows the times, not the list of services.
+(function () {
+  "use strict";
+  if (window.location.hash !== "#results") {
+    return;
+  }
+  var heading = document.getElementById("times-heading");
+  if (heading) {
+    heading.focus();
+  }
+})();
