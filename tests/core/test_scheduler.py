@@ -124,9 +124,9 @@ scheduler.scheduler_run(seconds={seconds}, pause=0.02)
 @pytest.mark.django_db(transaction=True)
 def test_two_schedulers_run_each_tick_once(tmp_path):
     log = tmp_path / "ticks.log"
-    seconds = 4.0
+    seconds = 3.0
     script = SCHEDULER.format(
-        src=str(ROOT / "src"), log=str(log), start=time.time() + 3, seconds=seconds
+        src=str(ROOT / "src"), log=str(log), start=time.time() + 2, seconds=seconds
     )
     env = {**os.environ, "DATABASE_URL": database_url(), "CONN_MAX_AGE": "0"}
     processes = [
