@@ -108,3 +108,13 @@ def test_english_dates_have_no_german_full_stop(demo_city):
     assert re.search(
         r"(Montag|Dienstag|Mittwoch|Donnerstag|Freitag), \d{1,2}\. [A-ZÄ][a-zä]+<", german
     )
+
+
+@pytest.mark.django_db
+def test_shared_screens_keep_their_language_and_en_alone_is_english():
+    english = Client(headers=ENGLISH_BROWSER)
+    # A ticket machine or call display in German stays German, whoever used it before.
+    display = english.get("/visits/display/nowhere/?lang=en")
+    assert display.status_code == 404  # no such place; not a redirect
+    assert "django_language" not in display.cookies
+    assert english.get("/en").status_code in (200, 301)

@@ -251,6 +251,16 @@ def test_names_of_din_91379_and_joiners_are_text_a_person_may_send(name):
     assert re.fullmatch(TEXT_PATTERN, name)
 
 
+def test_the_published_text_pattern_reads_alike_in_javascript():
+    """JSON Schema patterns are JavaScript regular expressions: only \\uXXXX escapes (no
+    \\U…, which JavaScript reads as the letter U), ranges in ascending order."""
+    body = TEXT_PATTERN.removeprefix("^[^").removesuffix("]*$")
+    assert re.fullmatch(r"(\\u[0-9a-f]{4}(-\\u[0-9a-f]{4})?)+", body)
+    for low, high in re.findall(r"\\u([0-9a-f]{4})-\\u([0-9a-f]{4})", body):
+        assert int(low, 16) <= int(high, 16)
+    assert not re.fullmatch(TEXT_PATTERN, "a\u200fb")
+
+
 def test_json_sent_as_plain_text_from_a_foreign_form_is_refused(demo_city, client):
     with unchanged(Appointment):
         response = client.post(

@@ -503,3 +503,24 @@ def test_a_hold_never_outlasts_the_appointment_and_its_mail_says_until_when(
     settings.BOOKING_HOLD_MINUTES = 20
     short = book(city, at(10), 2).appointment
     assert short.hold_expires_at == NOW + dt.timedelta(minutes=20)
+
+
+def test_two_holds_of_one_address_do_not_block_each_other_and_a_moved_hold_mails_nobody(
+    city, settings, django_capture_on_commit_callbacks
+):
+    """A double submit, or a stranger's hold with the address: the owner confirms the one
+    they mean; only confirmed appointments count then. Moving a hold nobody confirmed tells
+    the address's owner nothing."""
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    owner = person(1, email="owner@example.org")
+    stranger = book(city, at(9), who=person(9, name="Mallory", email="owner@example.org"))
+    mine = book(city, at(10), who=owner)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.appointment_move(appointment=stranger.appointment, start=at(11), actor=RESIDENT)
+    assert mail.outbox == []
+    confirmed = lifecycle.appointment_confirm(token=mine.confirm_token, actor=RESIDENT)
+    assert confirmed.status == Status.CONFIRMED
+    with unchanged(*BOOK), pytest.raises(Conflict) as caught:
+        lifecycle.appointment_confirm(token=stranger.confirm_token, actor=RESIDENT)
+    assert caught.value.code == "already-booked"

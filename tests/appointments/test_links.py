@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 
 from hamburg_service.appointments.services import lifecycle
 from hamburg_service.appointments.services.tokens import manage_token_of
@@ -116,3 +117,21 @@ def test_the_page_keeps_what_was_typed_when_it_needs_correcting(client, city):
     page = response.content.decode()
     assert 'value="AB12CD34"' in page
     assert "gültige E-Mail-Adresse" in page
+
+
+def test_one_reference_is_mailed_at_most_three_times_an_hour(
+    booked, settings, django_capture_on_commit_callbacks
+):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_BOOKING = "100/h"
+    pair = {"reference": booked.reference, "email": "person1@example.org"}
+    answers = []
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(4):  # from four different addresses
+            answers.append(
+                Client(REMOTE_ADDR=f"192.0.2.{n + 1}").post(
+                    API, pair, content_type="application/json"
+                )
+            )
+    assert [a.status_code for a in answers] == [202, 202, 202, 429]
+    assert len(mail.outbox) == 3

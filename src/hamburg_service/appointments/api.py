@@ -24,6 +24,7 @@ from hamburg_service.appointments.selectors import (
 )
 from hamburg_service.appointments.services import booking, lifecycle, waitlist
 from hamburg_service.appointments.services.rules import PersonInput
+from hamburg_service.appointments.services.tokens import link_key
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Location, Service
 from hamburg_service.catalog.places import ATTRIBUTION, near_resolve
@@ -250,8 +251,13 @@ class TokenIn(InputSchema):
 
 @router.post(
     "/appointments/confirm",
-    response=answers({200: AppointmentOut}, 404, 409),
+    response=answers({200: AppointmentOut}, 404, 409, 429),
     summary="Confirm a held booking with the token from the e-mail",
+    description=(
+        "Refused (409 already-booked, 429 quota-used-up or no-shows) while the address is at "
+        "one of its limits; nothing changes then. The owner may cancel another appointment "
+        "and confirm this one while it is held."
+    ),
 )
 def appointment_confirm(request: HttpRequest, payload: TokenIn) -> dict:
     return _out(lifecycle.appointment_confirm(token=payload.token, actor=Actor.resident()))
@@ -300,6 +306,8 @@ class LinkSentOut(Schema):
 )
 def appointment_link(request: HttpRequest, payload: LinkIn) -> Status[dict]:
     rate_limit(request, group="link", rate=settings.RATE_LIMIT_BOOKING)
+    # and per reference: nobody makes the service mail an appointment's owner again and again
+    rate_limit(request, group="link-reference", rate="3/h", key=link_key(payload.reference))
     lifecycle.appointment_link_send(
         reference=payload.reference, email=payload.email, actor=Actor.resident(payload.email)
     )

@@ -94,6 +94,8 @@ def _appointment_renderer(name: str) -> Any:
                 **links,
                 **context,
                 "appointment": appointment,
+                # Greet by the name typed only once the address's owner has confirmed.
+                "greet_name": appointment.name if appointment.confirmed_at else "",
                 "services": list(appointment.services.all()),
                 "start": appointment.start.astimezone(hours.BERLIN),
                 "hold_until": (

@@ -37,6 +37,7 @@ from hamburg_service.appointments.selectors import (
 )
 from hamburg_service.appointments.services import booking, lifecycle, waitlist
 from hamburg_service.appointments.services.rules import PersonInput
+from hamburg_service.appointments.services.tokens import link_key
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
 from hamburg_service.catalog.revision import revision_pinned
@@ -365,6 +366,9 @@ def link_request(request: HttpRequest) -> HttpResponse:
 
         def send() -> object:
             rate_limit(request, group="link", rate=settings.RATE_LIMIT_BOOKING)
+            # and per reference: nobody makes the service mail an appointment's owner again
+            # and again
+            rate_limit(request, group="link-reference", rate="3/h", key=link_key(data["reference"]))
             lifecycle.appointment_link_send(
                 reference=data["reference"],
                 email=data["email"],

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -44,6 +45,9 @@ class LanguageChoiceMiddleware:
     """
 
     EXEMPT = ("/api/", "/static/", "/media/", "/healthz")
+    # Screens shared by many people (ticket machine, call display): one visitor's choice must
+    # not stick to the device, nor the device's own browser language move it.
+    SHARED_SCREENS = re.compile(r"^(/[a-z]{2})?/visits/(kiosk|display)/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -51,7 +55,11 @@ class LanguageChoiceMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path_info
-        if request.method not in ("GET", "HEAD") or path.startswith(self.EXEMPT):
+        if (
+            request.method not in ("GET", "HEAD")
+            or path.startswith(self.EXEMPT)
+            or self.SHARED_SCREENS.match(path)
+        ):
             return self.get_response(request)
         chosen = request.GET.get("lang", "")
         if chosen in self.codes:
@@ -70,7 +78,7 @@ class LanguageChoiceMiddleware:
                 httponly=True,
             )
             return response
-        prefixed = any(path.startswith(f"/{code}/") for code in self.codes)
+        prefixed = any(path == f"/{code}" or path.startswith(f"/{code}/") for code in self.codes)
         if not prefixed:
             wanted = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
             if wanted not in self.codes:

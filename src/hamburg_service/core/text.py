@@ -53,15 +53,21 @@ def _escaped(code: int) -> str:
     return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
-# The body of a regular-expression class (without the brackets), shared with the API schema.
-# Without the surrogates: no UTF-8 text holds one (regular-expression engines of JSON Schema
-# validators refuse them in a pattern), but a JSON escape ("\\ud800") can, so they are refused
-# here too.
-REFUSED_CLASS = "".join(
-    _escaped(low) if low == high else f"{_escaped(low)}-{_escaped(high)}"
-    for low, high in _refused_ranges()
-)
-_REFUSED = re.compile(f"[{REFUSED_CLASS}\\ud800-\\udfff]")
+def _class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(
+        _escaped(low) if low == high else f"{_escaped(low)}-{_escaped(high)}"
+        for low, high in ranges
+    )
+
+
+# The body of a regular-expression class (without the brackets) for the API schema: the basic
+# plane only, written with \uXXXX escapes that Python and JavaScript (JSON Schema) read alike —
+# JavaScript has no escape for the other planes outside its `u` mode, and Python none inside
+# braces. The refused characters of the other planes (a few format characters, the tags, the
+# non-characters) and the surrogates are refused all the same (`_REFUSED`).
+_RANGES = _refused_ranges()
+REFUSED_CLASS = _class([(low, min(high, 0xFFFF)) for low, high in _RANGES if low <= 0xFFFF])
+_REFUSED = re.compile(f"[{_class(_RANGES)}\\ud800-\\udfff]")
 
 
 def text_refused(value: str) -> bool:

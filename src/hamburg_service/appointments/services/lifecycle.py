@@ -150,7 +150,8 @@ def appointment_move(
                 if reason:
                     data["reason"] = reason[:300]
                 event_record(appointment, kind=EventKind.MOVED, actor=actor, at=now, data=data)
-                mails.appointment_mail(appointment, "moved", now=now)
+                if appointment.confirmed_at is not None:  # a hold's owner never asked for it
+                    mails.appointment_mail(appointment, "moved", now=now)
         except IntegrityError as error:  # the seat's unique constraint: someone was faster
             raise SlotTaken() from error
     except SlotTaken as conflict:
@@ -221,6 +222,7 @@ def appointment_link_send(
             end__gt=now,
         )
         .exclude(manage_nonce="")
+        .exclude(hold_expires_at__lte=now)  # a hold past its time is not coming back
         .first()
     )
     if appointment is not None:

@@ -175,7 +175,14 @@ def person_limit_hit(
         )
         if row[0] != besides
     ]
-    mine = [pk for pk, status, _start, end, _confirmed in own if status in ACTIVE and end > now]
+    # When a hold is being confirmed (`besides`), only its owner's confirmed appointments
+    # count: another hold made with the address (by a double submit, or by a stranger) must
+    # not block the owner's own.
+    mine = [
+        pk
+        for pk, status, _start, end, confirmed in own
+        if status in ACTIVE and end > now and (besides is None or confirmed is not None)
+    ]
     active = (
         list(
             AppointmentService.objects.filter(

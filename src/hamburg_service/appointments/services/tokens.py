@@ -42,3 +42,8 @@ def email_normalise(email: str) -> str:
 
 def reference_new() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+
+
+def link_key(reference: str) -> str:
+    """The rate-limit key of requests for a reference's link (the reference as written)."""
+    return "link-ref:" + "".join(ch for ch in reference.upper() if ch.isalnum())[-8:]

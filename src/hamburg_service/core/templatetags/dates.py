@@ -24,25 +24,25 @@ def _written(value: dt.date | None, kind: str) -> str:
     return dateformat.format(value, PATTERNS.get(language, PATTERNS["de"])[kind])
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def long_date(value: dt.date | None) -> str:
     """Monday, 3 December 2026."""
     return _written(value, "long")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day_month_year(value: dt.date | None) -> str:
     """3 December 2026."""
     return _written(value, "date")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def weekday_day_month(value: dt.date | None) -> str:
     """Monday, 3 December."""
     return _written(value, "weekday")
 
 
-@register.filter
+@register.filter(expects_localtime=True)
 def day_month(value: dt.date | None) -> str:
     """3 December."""
     return _written(value, "short")

@@ -174,12 +174,15 @@
   // a reload before they play sound; until then the button stays offered).
   var SOUND_KEY = "hamburg-service-display-sound";
 
-  function soundOn() {
+  function soundOn(withChime) {
     var ctx = context();
     if (!ctx) {
       return;
     }
     ctx.resume().then(function () {
+      if (withChime) {
+        chime();  // now that the browser lets it play
+      }
       soundButton.textContent = soundButton.getAttribute("data-on");
       soundButton.setAttribute("aria-pressed", "true");
       try {
@@ -193,8 +196,7 @@
   if (soundButton) {
     soundButton.hidden = false;
     soundButton.addEventListener("click", function () {
-      soundOn();
-      chime();
+      soundOn(true);
     });
     var remembered = null;
     try {
@@ -203,7 +205,7 @@
       remembered = null;
     }
     if (remembered === "on") {
-      soundOn();
+      soundOn(false);
     }
   }
   schedule(INTERVAL);
