@@ -137,7 +137,7 @@ def test_a_booking_takes_a_seat_records_an_event_and_mails_a_calendar_entry(
     assert message.to == ["person1@example.org"]
     assert appointment.reference in message.body
     assert booking.manage_token in message.body
-    assert message.attachments[0][2] == "text/calendar; charset=utf-8"
+    assert message.attachments[0][2] == "text/calendar; charset=utf-8; method=PUBLISH"
     ics = message.attachments[0][1]
     assert "DTSTART;TZID=Europe/Berlin:20300114T090000" in (
         ics.decode() if isinstance(ics, bytes) else ics

@@ -37,7 +37,7 @@ def parsed(ics: bytes | str) -> Calendar:
 def attachment(message) -> Calendar:
     [(name, content, media_type)] = message.attachments
     assert name.endswith(".ics")
-    assert media_type == "text/calendar; charset=utf-8"
+    assert media_type.startswith("text/calendar; charset=utf-8; method=")
     return parsed(content)
 
 
@@ -81,5 +81,15 @@ def test_a_move_keeps_the_uid_with_a_higher_sequence_and_a_cancel_removes_it(
         lifecycle.appointment_cancel(appointment=booking.appointment, actor=RESIDENT)
     [cancelled] = [attachment(m) for m in mail.outbox]
     assert cancelled.method == "CANCEL"
+    assert cancelled.events[0].organizer is not None  # calendars honour a CANCEL from it
     [event] = cancelled.events
     assert (event.uid, event.sequence, event.status) == (uid, 2, EventStatus.CANCELLED)
+
+
+def test_a_held_booking_is_tentative_until_confirmed(city, client, settings):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    held = book(city.location, [city.anmeldung], at(9), person(1))
+    url = f"/appointments/manage/{held.manage_token}/calendar.ics"
+    assert parsed(client.get(url).content).events[0].status == EventStatus.TENTATIVE
+    lifecycle.appointment_confirm(token=held.confirm_token, actor=RESIDENT)
+    assert parsed(client.get(url).content).events[0].status == EventStatus.CONFIRMED

@@ -9,13 +9,21 @@ wall clock whatever the calendar's own zone and across the DST switch."""
 from __future__ import annotations
 
 import datetime as dt
+from email.utils import parseaddr
 
 import icalendar
+from django.conf import settings
 
 from hamburg_service.appointments.models import Appointment, EventKind, Status
 from hamburg_service.catalog.hours import BERLIN
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def mail_media_type(appointment: Appointment) -> str:
+    """In an e-mail the calendar part names its method too (RFC 6047)."""
+    method = "CANCEL" if appointment.status == Status.CANCELLED else "PUBLISH"
+    return f"{MEDIA_TYPE}; method={method}"
 
 
 def ics_for(appointment: Appointment, *, now: dt.datetime | None = None) -> bytes:
@@ -31,7 +39,18 @@ def ics_for(appointment: Appointment, *, now: dt.datetime | None = None) -> byte
     event.add("dtstamp", (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC))
     event.add("dtstart", appointment.start.astimezone(BERLIN))
     event.add("dtend", appointment.end.astimezone(BERLIN))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    # A hold is tentative until its owner confirms it.
+    event.add(
+        "status",
+        "CANCELLED"
+        if cancelled
+        else ("TENTATIVE" if appointment.status == Status.HELD else "CONFIRMED"),
+    )
+    # Calendars honour a CANCEL only from the organiser of the entry (RFC 5546).
+    sender_name, sender_address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = icalendar.vCalAddress(f"mailto:{sender_address}")
+    organizer.params["cn"] = icalendar.vText(sender_name or "Hamburg Service")
+    event.add("organizer", organizer)
     services = ", ".join(s.name for s in appointment.services.all())
     event.add("summary", f"Hamburg Service: {services}")
     location = appointment.location

@@ -71,7 +71,13 @@ def _appointment_renderer(name: str) -> Any:
             .get(pk=context["appointment_id"])
         )
         attachments = (
-            [(f"termin-{appointment.reference}.ics", ics_for(appointment), ics.MEDIA_TYPE)]
+            [
+                (
+                    f"termin-{appointment.reference}.ics",
+                    ics_for(appointment),
+                    ics.mail_media_type(appointment),
+                )
+            ]
             if name in WITH_CALENDAR
             else []
         )

@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,7 +114,8 @@ def appointments_of_days(
         Appointment.objects.filter(location=location, start__gte=first, start__lt=last)
         .select_related("counter", *(["ticket"] if with_tickets else []))
         .prefetch_related("services")
-        .order_by("start", "counter__name", "pk")
+        # counters in their natural order, as everywhere ("Platz 2" before "Platz 10")
+        .order_by("start", Length("counter__name"), "counter__name", "pk")
     )
     if with_tickets:
         rows = rows.exclude(status=Status.EXPIRED)
