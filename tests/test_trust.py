@@ -28,6 +28,19 @@ def lead(demo_city, client_as) -> Client:
     return client_as(Role.LOCATION_LEAD, locations=[HOME])
 
 
+def ask_to_wait(client: Client, **fields: str):  # type: ignore[no-untyped-def]
+    """A request to join the waitlist, with `fields` in place of sound ones."""
+    body = {
+        "services": ["anmeldung"],
+        "date_from": "2026-03-10",
+        "date_to": "2026-03-12",
+        "name": "Anna Berg",
+        "email": "anna@example.org",
+        **fields,
+    }
+    return client.post("/api/v1/waitlist", data=json.dumps(body), content_type="application/json")
+
+
 def problem(response) -> dict:
     assert response["Content-Type"] == "application/problem+json", response.content
     return json.loads(response.content)
@@ -117,19 +130,7 @@ def test_far_dates_of_a_timetable_are_refused_by_api_and_admin(administrator, fi
 
 def test_a_waitlist_request_for_far_days_is_refused(demo_city, client):
     with unchanged(WaitlistEntry):
-        response = client.post(
-            "/api/v1/waitlist",
-            data=json.dumps(
-                {
-                    "services": ["anmeldung"],
-                    "date_from": "0001-01-01",
-                    "date_to": "9999-12-31",
-                    "name": "Anna Berg",
-                    "email": "anna@example.org",
-                }
-            ),
-            content_type="application/json",
-        )
+        response = ask_to_wait(client, date_from="0001-01-01", date_to="9999-12-31")
     assert response.status_code == 422
     assert {e["field"] for e in problem(response)["errors"]} == {"date_from", "date_to"}
 
@@ -224,19 +225,7 @@ HIDDEN = {
 @pytest.mark.parametrize("hidden", HIDDEN.values(), ids=HIDDEN.keys())
 def test_invisible_formatting_and_non_characters_in_a_name_are_refused(demo_city, client, hidden):
     with unchanged(Appointment, WaitlistEntry):
-        response = client.post(
-            "/api/v1/waitlist",
-            data=json.dumps(
-                {
-                    "services": ["anmeldung"],
-                    "date_from": "2026-03-10",
-                    "date_to": "2026-03-12",
-                    "name": f"Anna{hidden}Berg",
-                    "email": "anna@example.org",
-                }
-            ),
-            content_type="application/json",
-        )
+        response = ask_to_wait(client, name=f"Anna{hidden}Berg")
     assert response.status_code == 422
     assert [error["field"] for error in problem(response)["errors"]] == ["name"]
 

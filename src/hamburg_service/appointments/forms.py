@@ -103,6 +103,18 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
             raise forms.ValidationError(error.errors[0]["message"], code="place") from error
 
 
+def email_field(help_text: Any) -> forms.EmailField:
+    return forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": _("Please enter your e-mail address."),
+            "invalid": _("Please enter a valid e-mail address."),
+        },
+        help_text=help_text,
+    )
+
+
 class PersonForm(AccessibleErrorsMixin, forms.Form):
     name = forms.CharField(
         label=_("Your name"),
@@ -111,15 +123,7 @@ class PersonForm(AccessibleErrorsMixin, forms.Form):
         error_messages={"required": _("Please enter your name.")},
         help_text=_("As on your identity document. It cannot be changed after booking."),
     )
-    email = forms.EmailField(
-        label=_("E-mail address"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address."),
-        },
-        help_text=_("We send the confirmation and the link to move or cancel here."),
-    )
+    email = email_field(_("We send the confirmation and the link to move or cancel here."))
     phone = forms.CharField(
         label=_("Phone (optional)"),
         max_length=40,
@@ -138,15 +142,7 @@ class LinkForm(AccessibleErrorsMixin, forms.Form):
         error_messages={"required": _("Please enter the booking reference.")},
         help_text=_("Eight letters and digits, in every e-mail about the appointment."),
     )
-    email = forms.EmailField(
-        label=_("E-mail address"),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        error_messages={
-            "required": _("Please enter your e-mail address."),
-            "invalid": _("Please enter a valid e-mail address."),
-        },
-        help_text=_("The address the appointment was booked with."),
-    )
+    email = email_field(_("The address the appointment was booked with."))
 
 
 class WaitlistForm(AccessibleErrorsMixin, forms.Form):

@@ -213,10 +213,9 @@ def appointment_link_send(
     to one appointment that is still ahead. The caller learns nothing either way: whoever
     asks, the link only ever goes to the address the appointment was booked with."""
     now = now or timezone.now()
-    code = "".join(ch for ch in reference.upper() if ch.isalnum())[-8:]
     appointment = (
         Appointment.objects.filter(
-            reference=code,
+            reference=tokens.reference_normalise(reference),
             email_normalised=tokens.email_normalise(email),
             status__in=ACTIVE,
             end__gt=now,

@@ -44,6 +44,11 @@ def reference_new() -> str:
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
 
 
+def reference_normalise(text: str) -> str:
+    """A reference as typed or scanned ("ab12-cd34", a QR code's URL) as it is stored."""
+    return "".join(ch for ch in text.upper() if ch.isalnum())[-8:]
+
+
 def link_key(reference: str) -> str:
-    """The rate-limit key of requests for a reference's link (the reference as written)."""
-    return "link-ref:" + "".join(ch for ch in reference.upper() if ch.isalnum())[-8:]
+    """The rate-limit key of requests for a reference's link."""
+    return "link-ref:" + reference_normalise(reference)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.models import Status as AppointmentStatus
+from hamburg_service.appointments.services.tokens import reference_normalise
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Agency, Location, Service
 from hamburg_service.catalog.selectors import opening_hours
@@ -132,10 +133,7 @@ def ticket_issue(
     with transaction.atomic():
         day = now.astimezone(hours.BERLIN).date()
         _lock_quota(location, day)  # count and issue as one step, also on PostgreSQL
-        walk_ins = Ticket.objects.filter(
-            location=location, day=day, appointment__isnull=True
-        ).count()
-        if walk_ins >= settings.WALK_IN_DAILY_QUOTA:
+        if selectors.walk_ins_left(location=location, day=day) == 0:
             raise Conflict(
                 _(
                     "Today's tickets for visits without an appointment are all given out. Please "
@@ -165,7 +163,7 @@ def appointment_check_in(
 ) -> tuple[Ticket, str]:
     """Check in a booked appointment at the kiosk or front desk (QR code or reference)."""
     now = now or timezone.now()
-    code = "".join(ch for ch in reference.upper() if ch.isalnum())[-8:]
+    code = reference_normalise(reference)
     appointment = (
         Appointment.objects.select_related("location").filter(reference=code).first()
         if code

@@ -126,6 +126,8 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
         if drawn is not None:
             return redirect("visits:ticket-print", token=drawn[1])
     walk_in = list(walk_in_services(location))
+    is_open = tickets.location_is_open(location, now)
+    today = now.astimezone(hours.BERLIN).date()
     return render(
         request,
         "visits/kiosk.html",
@@ -135,11 +137,9 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
             "check_in": check_in,
             "walk_in": walk_in,
             "only_appointments": not walk_in,
-            "is_open": (is_open := tickets.location_is_open(location, now)),
+            "is_open": is_open,
             # Said before anyone presses a button, not after.
-            "walk_ins_left": selectors.walk_ins_left(
-                location=location, day=now.astimezone(hours.BERLIN).date()
-            )
+            "walk_ins_left": selectors.walk_ins_left(location=location, day=today)
             if is_open
             else None,
             "opens_next": None if is_open else selectors.opens_next(location=location, now=now),
