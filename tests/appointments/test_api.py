@@ -494,6 +494,31 @@ def test_move_to_another_time(client, booked):
     assert dt.datetime.fromisoformat(detail["start"]) == at(10, day=dt.date(2030, 1, 15))
 
 
+def test_move_to_another_location_keeps_the_reference(client, booked):
+    token = booked["manage_token"]
+    response = client.post(
+        f"{API}/appointments/{token}/move",
+        {"start": at(11).isoformat(), "location": "other"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["location"], response.json()["reference"]) == (
+        "other",
+        booked["reference"],
+    )
+    assert set(SeatClaim.objects.values_list("location__slug", flat=True)) == {"other"}
+    with unchanged(*BOOK):
+        problem(
+            client.post(
+                f"{API}/appointments/{token}/move",
+                {"start": at(11).isoformat(), "location": "atlantis"},
+                content_type="application/json",
+            ),
+            422,
+            "invalid-input",
+        )
+
+
 def test_move_within_the_day_may_overlap_its_own_time(client, booked):
     response = client.post(
         f"{API}/appointments/{booked['manage_token']}/move",

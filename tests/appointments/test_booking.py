@@ -23,6 +23,7 @@ from hamburg_service.catalog.models import Closure, Counter
 from hamburg_service.core.errors import Conflict, InvalidInput, NotFound, TooMany
 from hamburg_service.notifications.models import Message
 from tests.support.actors import RESIDENT, SYSTEM
+from tests.support.cities import weekday_location
 from tests.support.db import unchanged
 
 from . import conftest
@@ -466,6 +467,46 @@ def test_move_into_a_full_time_changes_nothing(city):
     assert mine.start == at(9)
     assert SeatClaim.objects.filter(appointment=mine).count() == 2
     assert ledger_matches_seats(city.location)
+
+
+def test_move_to_another_location_frees_the_old_seats_in_the_same_step(city):
+    """Issue 10.1: a move may go to any location that offers the services; the reference and
+    the person stay, the old location's seats and ledger are freed."""
+    appointment = book(city, at(9)).appointment
+    reference = appointment.reference
+    lifecycle.appointment_move(
+        appointment=appointment, start=at(10), location=city.other, actor=RESIDENT
+    )
+    appointment.refresh_from_db()
+    assert (appointment.location, appointment.start) == (city.other, at(10))
+    assert (appointment.reference, appointment.name) == (reference, "Person 1")
+    assert set(SeatClaim.objects.values_list("location_id", flat=True)) == {city.other.pk}
+    assert ledger_matches_seats(city.location) and ledger_matches_seats(city.other)
+    moved = appointment.events.get(kind="moved")
+    assert (moved.data["from_location"], moved.data["to_location"]) == ("centre", "other")
+    # The freed time at the centre can be booked again.
+    assert book(city, at(9), 2).appointment.location == city.location
+
+
+def test_a_move_to_a_location_without_the_service_changes_nothing(city):
+    mine = book(city, at(9)).appointment
+    elsewhere = weekday_location("elsewhere", city.location.district, opens=8, closes=12)
+    with unchanged(*BOOK), pytest.raises(InvalidInput) as caught:
+        lifecycle.appointment_move(
+            appointment=mine, start=at(10), location=elsewhere, actor=RESIDENT
+        )
+    assert caught.value.code == "not-offered-here"
+    mine.refresh_from_db()
+    assert (mine.location, mine.start) == (city.location, at(9))
+
+
+def test_a_moved_hold_is_never_held_past_its_new_start(city, settings):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    settings.BOOKING_HOLD_MINUTES = 30 * 24 * 60
+    held = book(city, at(9, day=DAY + dt.timedelta(days=2))).appointment
+    lifecycle.appointment_move(appointment=held, start=at(10), actor=RESIDENT)
+    held.refresh_from_db()
+    assert held.hold_expires_at == held.start == at(10)
 
 
 def test_times_after_the_spring_dst_switch_are_right(city):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import re
+from urllib.parse import unquote
 
 import pytest
 import time_machine
@@ -147,8 +150,8 @@ def test_search_page_near_a_postcode_names_the_place_and_shows_distances(spread,
     assert f'<p class="near-place">In der Nähe von {place.label}</p>' in page
     centre_km = f"{_km(place, SANKT_GEORG):.1f}".replace(".", ",")
     other_km = f"{_km(place, HARBURG):.1f}".replace(".", ",")
-    assert f"Centre, {centre_km} km</span>" in page  # German decimal comma
-    assert f"Other, {other_km} km</span>" in page
+    assert f"Centre, {centre_km} km</h4>" in page  # German decimal comma
+    assert f"Other, {other_km} km</h4>" in page
     assert 'value="20099"' in page  # the input is kept
     assert "In der Nähe von (Postleitzahl oder Stadtteil)" in page
     assert "GeoNames" in page
@@ -169,14 +172,14 @@ def test_search_page_in_english(spread, client):
     assert "Near (postcode or district)" in page
     assert '<p class="near-place">Nearest to Eimsbüttel</p>' in page
     km = _km(place_resolve("Eimsbüttel"), SANKT_GEORG)
-    assert f"Centre, {km:.1f} km</span>" in page
+    assert f"Centre, {km:.1f} km</h4>" in page
     assert "Postcode data © " in page
 
 
 def test_search_page_without_near_shows_no_distance(spread, client):
     page = _page(client.get(SEARCH, {"services": "anmeldung"}))
     assert "near-place" not in page
-    assert " km</span>" not in page
+    assert " km</h4>" not in page
 
 
 @pytest.mark.parametrize(
@@ -208,3 +211,33 @@ def test_search_page_shows_a_bad_place_at_the_field_and_keeps_the_input(
     assert re.search(r'value="anmeldung"[^>]*checked', page)  # the other choices are kept
     assert re.search(r'<option value="morning" selected>', page)
     assert 'id="times-heading"' not in page  # nothing searched
+
+
+def _day_groups(page: str) -> list[list[str]]:
+    """Per day of the results, the locations in the order shown."""
+    days = page.split("<h3>")[1:]
+    return [re.findall(r'<h4 class="times-location">([^,<]+),', day) for day in days]
+
+
+def test_near_results_show_the_nearest_location_first_within_each_day(spread, client):
+    """Issue 10.7: near Harburg, each day lists Harburg's times before the centre's."""
+    page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "Harburg"}))
+    groups = _day_groups(page)
+    assert groups and all(day[0] == "Other" for day in groups)
+    assert any(day == ["Other", "Centre"] for day in groups)
+    page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "20099"}))
+    assert all(day[0] == "Centre" for day in _day_groups(page))
+
+
+def test_more_times_continue_after_the_last_time_shown(spread, client):
+    def starts(page: str) -> list[str]:
+        return re.findall(r"start=([0-9T%A-F:+-]+)", page)
+
+    first = _page(client.get(SEARCH, {"services": "anmeldung"}))
+    more = re.search(r'<a href="([^"]+)" class="more-times">', first)
+    assert more, "a full page offers more times"
+    shown = [dt.datetime.fromisoformat(unquote(s)) for s in starts(first)]
+    second = _page(client.get(SEARCH + html.unescape(more.group(1)).split("#")[0]))
+    following = [dt.datetime.fromisoformat(unquote(s)) for s in starts(second)]
+    assert following and min(following) > max(shown)
+    assert len(shown) <= 30

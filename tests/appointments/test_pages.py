@@ -21,6 +21,7 @@ from hamburg_service.appointments.models import (
 )
 from hamburg_service.catalog import hours
 from hamburg_service.notifications.models import Message
+from tests.support.cities import weekday_location
 from tests.support.db import unchanged
 
 from . import conftest
@@ -389,21 +390,59 @@ def test_a_post_without_the_cancel_action_changes_nothing(client, city):
     assert booking.appointment.status == Status.CONFIRMED
 
 
-def test_the_move_page_lists_times_and_post_moves(client, city):
+def move_links(response) -> list[dict[str, str]]:
+    """The times a move page offers: each link's location and start."""
+    return [
+        {key: values[0] for key, values in parse_qs(urlsplit(href).query).items()}
+        for href in links(response, "/appointments/manage/")
+        if "start=" in href
+    ]
+
+
+def test_the_move_page_offers_every_location_and_moves_after_one_confirmation(client, city):
+    """Issue 10.1: times at any location that offers the services (not only the booked one);
+    a link asks once, the button moves; the reference stays and the old seat is freed."""
     booking = booked(city)
     url = f"/appointments/manage/{booking.manage_token}/move/"
     response = client.get(url)
     assert response.status_code == 200
-    values = re.findall(r'name="start" id="[^"]+" value="([^"]+)"', text(response))
-    assert values
-    choice = dt.datetime.fromisoformat(html.unescape(values[3]))
-    assert choice.astimezone(hours.BERLIN).date() == dt.date(2030, 1, 8)
-    moved = client.post(url, {"start": choice.isoformat()})
+    offered = move_links(response)
+    assert {o["location"] for o in offered} == {"centre", "other"}
+    choice = next(o for o in offered if o["location"] == "other")
+    start = dt.datetime.fromisoformat(choice["start"])
+    with unchanged(*BOOK):  # following the link changes nothing yet
+        confirm = client.get(url, choice)
+    assert confirm.status_code == 200
+    page = text(confirm)
+    assert "Auf diese Zeit verschieben?" in page
+    assert "Other" in page
+    assert 'name="location" value="other"' in page
+    moved = client.post(url, choice)
     assert moved.status_code == 302
     assert moved["Location"] == f"/appointments/manage/{booking.manage_token}/"
     booking.appointment.refresh_from_db()
-    assert booking.appointment.start == choice
-    assert SeatClaim.objects.filter(appointment=booking.appointment).count() == 2
+    assert (booking.appointment.location, booking.appointment.start) == (city.other, start)
+    assert set(SeatClaim.objects.values_list("location_id", flat=True)) == {city.other.pk}
+    assert "Other" in text(client.get(moved["Location"]))
+
+
+def test_the_move_page_searches_like_the_search_page(client, city):
+    booking = booked(city)
+    url = f"/appointments/manage/{booking.manage_token}/move/"
+    only_other = move_links(
+        client.get(url, {"location": "other", "after": "2030-01-10", "time_of_day": "midday"})
+    )
+    assert only_other == []  # the locations close at 12
+    later = move_links(client.get(url, {"location": "other", "after": "2030-01-10"}))
+    assert later and {o["location"] for o in later} == {"other"}
+    assert min(dt.datetime.fromisoformat(o["start"]).date() for o in later) == dt.date(2030, 1, 10)
+    # A location that does not offer the services is not offered as a choice.
+    weekday_location("elsewhere", city.location.district, opens=8, closes=12)
+    page = text(client.get(url))
+    assert 'value="other"' in page and 'value="elsewhere"' not in page
+    bad = client.get(url, {"location": "elsewhere"})
+    assert bad.status_code == 422
+    assert ERROR_SUMMARY in text(bad)
 
 
 @pytest.mark.parametrize(("start", "status"), [("", 422), ("soon", 422), (None, 409)])
@@ -413,11 +452,29 @@ def test_the_move_page_shows_problems(client, city, start, status):
     booked(city, at(10), 3)
     url = f"/appointments/manage/{booking.manage_token}/move/"
     with unchanged(*BOOK):
-        response = client.post(url, {"start": start if start is not None else at(10).isoformat()})
+        response = client.post(
+            url,
+            {
+                "location": "centre",
+                "start": start if start is not None else at(10).isoformat(),
+            },
+        )
     assert response.status_code == status
-    assert 'class="error-summary"' in text(response)
+    assert ERROR_SUMMARY in text(response)
+    if status == 409:  # the next free times there, each a link to move to it
+        assert move_links(response)
     booking.appointment.refresh_from_db()
     assert booking.appointment.start == at(9)
+
+
+def test_a_move_to_a_location_without_the_service_is_refused_and_changes_nothing(client, city):
+    booking = booked(city)
+    weekday_location("elsewhere", city.location.district, opens=8, closes=12)
+    url = f"/appointments/manage/{booking.manage_token}/move/"
+    with unchanged(*BOOK):
+        response = client.post(url, {"location": "elsewhere", "start": at(10).isoformat()})
+    assert response.status_code == 422
+    assert "Elsewhere bietet Folgendes nicht an: Anmeldung." in text(response)
 
 
 # --- bugs found by these tests, fixed ---------------------------------------------------

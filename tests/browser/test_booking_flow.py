@@ -218,44 +218,44 @@ def test_book_move_and_cancel_by_keyboard(site: str, page: Page) -> None:
     assert "BEGIN:VCALENDAR" in response.text()
     assert appointment.reference in response.text()
 
-    # 5. Move to another time: radio buttons, chosen with the arrow keys.
+    # 5. Move: the search of the search page, here near a postcode, over every location that
+    # offers the service; the nearest location's times come first within each day.
     start_from_top(page)
     tab_to(page, page.locator("main a[href*='/move/']"))
     press_enter_and_wait(page, re.compile(r"/manage/[^/]+/move/$"))
     expect(page.locator("h1")).to_have_count(1)
     expect(page.locator("main")).to_contain_text(appointment.reference)
-    radios = page.locator("main form input[type=radio][name=start]")
-    assert radios.count() > 1
     assert_no_axe_violations(page)
-    expect(page.locator("main form fieldset legend").first).to_have_text(re.compile(r"\d{4}$"))
+    form = page.locator("main form.form")
+    near = form.locator("input[name=near]")
+    tab_to(page, near)
+    page.keyboard.type("22765")  # Ottensen: Altona is nearer than the City
+    tab_to(page, form.locator("button[type=submit]"))
+    press_enter_and_wait(page, re.compile(r"/move/\?.*near=22765"))
+    expect(page.locator("#times-heading")).to_be_focused()  # the results, not the form, on a phone
+    groups = page.locator("#results h4.times-location")
+    expect(groups.first).not_to_contain_text(LOCATION)
+    assert_no_axe_violations(page)
+    elsewhere = page.locator("#results ul.times").first.locator("a").first
+    tab_to(page, elsewhere)
+    press_enter_and_wait(page, re.compile(r"/move/\?location=[^&]+&start="))
 
-    # 5a. Submitting without a choice: an error, and nothing moves.
-    move_url = page.url
-    tab_to(page, page.locator("main form button[type=submit]"))
-    press_enter_and_wait(page, move_url)
-    expect(page.locator("main .error-summary[role=alert]")).to_have_count(1)
-    expect(page).to_have_title(re.compile(r"^(Fehler|Error): "))
+    # 5a. One question before anything changes.
     assert_no_axe_violations(page)
     booked_start = appointment.start
     appointment.refresh_from_db()
     assert appointment.start == booked_start
-    start_from_top(page)
-    tab_to(page, radios.first)
-    page.keyboard.press("ArrowDown")
-    checked = page.locator("main form input[type=radio][name=start]:checked")
-    expect(checked).to_have_count(1)
-    chosen = appointment.start.fromisoformat(checked.get_attribute("value") or "")
-    assert chosen != appointment.start, "the move page offers the booked time itself"
+    chosen_location = page.url.split("location=")[1].split("&")[0]
     tab_to(page, page.locator("main form button[type=submit]"))
     press_enter_and_wait(page, manage_url)
 
     # 6. Back on the appointment page: the time changed.
     appointment.refresh_from_db()
-    assert appointment.start == chosen
+    assert appointment.location.slug == chosen_location != "kundenzentrum-city"
     assert appointment.status == Status.CONFIRMED
     moved_when = manage_card_time(page)
-    assert moved_when != booked_when
-    assert f", {chosen.astimezone(BERLIN):%H:%M}–" in moved_when, moved_when
+    assert f", {appointment.start.astimezone(BERLIN):%H:%M}–" in moved_when, moved_when
+    expect(page.locator(".appointment-card")).to_contain_text(appointment.location.name)
     expect(page.locator(".messages[role=status]")).to_be_visible()
     expect(page.locator(".appointment-card .tag")).to_have_text(CONFIRMED)
     assert_no_axe_violations(page)

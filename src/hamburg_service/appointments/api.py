@@ -324,18 +324,29 @@ def appointment_link(request: HttpRequest, payload: LinkIn) -> Status[dict]:
 
 class MoveIn(InputSchema):
     start: dt.datetime
+    location: str = Field(
+        "", max_length=100, description="Slug of the new location; empty: the same location"
+    )
 
 
 @router.post(
     "/appointments/{token}/move",
     response=answers({200: AppointmentOut}, 404, 409, 422),
-    summary="Move your appointment to another time at the same location",
+    summary="Move your appointment to another time, at any location that offers its services",
+    description=(
+        "The reference, the name and the links stay; the old time is freed in the same "
+        "transaction. A taken time answers 409 with the next free times at that location."
+    ),
 )
 def appointment_move(request: HttpRequest, token: str, payload: MoveIn) -> dict:
     appointment = appointment_by_token(token=token)
+    location = _locations([payload.location], [])[0] if payload.location else None
     return _out(
         lifecycle.appointment_move(
-            appointment=appointment, start=payload.start, actor=Actor.resident(appointment.email)
+            appointment=appointment,
+            start=payload.start,
+            location=location,
+            actor=Actor.resident(appointment.email),
         )
     )
 

@@ -5,15 +5,17 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.appointments.selectors import NEAREST_DEFAULT
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.places import ResolvedPlace, near_resolve
+from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.core.dates import BoundedDateField
 from hamburg_service.core.errors import InvalidInput
-from hamburg_service.core.forms import AccessibleErrorsMixin
+from hamburg_service.core.forms import AccessibleErrorsMixin, parse_moment
 
 TIMES_OF_DAY = {
     "": (None, None),
@@ -92,6 +94,17 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
             "%(count)d nearest locations."
         ) % {"count": NEAREST_DEFAULT}
 
+    later = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
+    def clean_later(self) -> dt.datetime | None:
+        """Where "more times" continues: an aware moment within a year, else from the start."""
+        moment = parse_moment(self.cleaned_data["later"])
+        if moment is None or timezone.is_naive(moment):
+            return None
+        if abs(moment - timezone.now()) > dt.timedelta(days=366):
+            return None
+        return moment
+
     def clean_near(self) -> ResolvedPlace | None:
         """The place to search near (same resolution as the API's `near`), or None."""
         text = self.cleaned_data["near"].strip()
@@ -101,6 +114,19 @@ class SearchForm(AccessibleErrorsMixin, forms.Form):
             return near_resolve(text, field="near")
         except InvalidInput as error:
             raise forms.ValidationError(error.errors[0]["message"], code="place") from error
+
+
+class MoveSearchForm(SearchForm):
+    """The search of the move page: the appointment's services are given."""
+
+    def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["services"]
+        location_field = self.fields["location"]
+        assert isinstance(location_field, forms.ModelChoiceField)
+        offering = [loc.pk for loc in locations_offering(services)]
+        location_field.queryset = Location.objects.filter(pk__in=offering).order_by("name_de")
+        location_field.empty_label = _("Any location that offers it")
 
 
 def email_field(help_text: Any) -> forms.EmailField:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from hamburg_service.appointments import availability, ics
 from hamburg_service.appointments.forms import (
     TIMES_OF_DAY,
     LinkForm,
+    MoveSearchForm,
     PersonForm,
     SearchForm,
     WaitlistForm,
@@ -40,6 +42,7 @@ from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.appointments.services.tokens import link_key
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Agency, Location, Service
+from hamburg_service.catalog.places import ResolvedPlace
 from hamburg_service.catalog.revision import revision_pinned
 from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.core.actors import Actor
@@ -53,14 +56,88 @@ from hamburg_service.core.ratelimit import rate_limit
 MAX_SHOWN = 30
 
 
-def _grouped(
-    found: list[availability.FreeTime], places: dict[int, Location]
-) -> list[tuple[dt.date, list[dict[str, Any]]]]:
+@dataclass
+class TimesFound:
+    """What a search found, as the search and the move page show it: per day, the times in
+    order — or, near a place, per location nearest first, each with its times."""
+
+    days: list[tuple[dt.date, list[dict[str, Any]]]]
+    near: ResolvedPlace | None
+    later: str = ""  # the last time shown, where "more times" continues; empty: no more
+
+
+def _last_unit_dropped(found: list[availability.FreeTime]) -> list[availability.FreeTime]:
+    """A full page may end inside one start time (a few of its locations cut off): leave that
+    time to the next page, unless it is all there is."""
+    if len(found) < MAX_SHOWN or found[0].start == found[-1].start:
+        return found
+    return [item for item in found if item.start != found[-1].start]
+
+
+def _times_find(
+    form: SearchForm, chosen: Sequence[Service], url_for: Callable[[Location, dt.datetime], str]
+) -> TimesFound:
+    """The free times for a valid search `form`, each with its link (`url_for`)."""
+    data = form.cleaned_data
+    place = data["location"]
+    places = [place] if place else locations_offering(chosen)
+    near = data["near"]
+    distances: dict[int, float] = {}
+    if near is not None:  # the same ranking as the API's `near`
+        places, distances = locations_near(places, place=near, count=NEAREST_DEFAULT)
+    today = timezone.localdate()
+    first, last = availability.booking_window(chosen, today)
+    start = max(first, data["after"] or first)
+    earliest, latest = TIMES_OF_DAY[data["time_of_day"] or ""]
+    # "More times" continues after the last time shown (starts after it, like after now).
+    now = max(timezone.now(), data["later"] or timezone.now())
+    found = availability.free_times(
+        locations=places,
+        services=chosen,
+        start=max(start, now.astimezone(hours.BERLIN).date()),
+        end=last,
+        earliest_time=earliest,
+        latest_time=latest,
+        limit=MAX_SHOWN,
+        now=now,
+    )
+    shown = _last_unit_dropped(found)
+    by_pk = {loc.pk: loc for loc in places}
     by_day: dict[dt.date, list[dict[str, Any]]] = defaultdict(list)
-    for item in found:
+    for item in shown:
         local = item.start.astimezone(hours.BERLIN)
-        by_day[local.date()].append({"start": local, "location": places[item.location_id]})
-    return sorted(by_day.items())
+        location = by_pk[item.location_id]
+        by_day[local.date()].append(
+            {
+                "start": local,
+                "location": location,
+                "distance_km": distances.get(location.pk),
+                "url": url_for(location, local),
+            }
+        )
+    days = sorted(by_day.items())
+    if near is not None:  # within a day, the nearest location first, each with its times
+        days = [
+            (
+                day,
+                [
+                    {"location": items[0]["location"], "distance_km": km, "times": items}
+                    for (km, _pk), items in _by_location(times)
+                ],
+            )
+            for day, times in days
+        ]
+    later = shown[-1].start.isoformat() if len(found) >= MAX_SHOWN else ""
+    return TimesFound(days=days, near=near, later=later)
+
+
+def _by_location(
+    times: list[dict[str, Any]],
+) -> list[tuple[tuple[float, int], list[dict[str, Any]]]]:
+    groups: dict[tuple[float, int], list[dict[str, Any]]] = defaultdict(list)
+    for item in times:
+        groups[(item["distance_km"], item["location"].pk)].append(item)
+    return sorted(groups.items())
 
 
 def _book_url(location: Location, services_: Sequence[Service], start: dt.datetime) -> str:
@@ -74,50 +151,29 @@ def _book_url(location: Location, services_: Sequence[Service], start: dt.dateti
     return f"{reverse('appointments:book')}?{query}"
 
 
+def _more_url(request: HttpRequest, later: str) -> str:
+    """This search again, continuing after `later`."""
+    query = request.GET.copy()
+    query["later"] = later
+    return f"?{query.urlencode()}#results"
+
+
 @require_GET
 @revision_pinned()  # one catalogue revision read for the whole page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results: list[tuple[dt.date, list[dict[str, Any]]]] = []
-    searched = False
-    near = None
-    distances: dict[int, float] = {}
+    found: TimesFound | None = None
     if form.is_bound and form.is_valid():
         rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
-        searched = True
         chosen = list(form.cleaned_data["services"])
-        place = form.cleaned_data["location"]
-        places = [place] if place else locations_offering(chosen)
-        near = form.cleaned_data["near"]
-        if near is not None:  # the same ranking as the API's `near`
-            places, distances = locations_near(places, place=near, count=NEAREST_DEFAULT)
-        today = timezone.localdate()
-        first, last = availability.booking_window(chosen, today)
-        start = max(first, form.cleaned_data["after"] or first)
-        earliest, latest = TIMES_OF_DAY[form.cleaned_data["time_of_day"] or ""]
-        found = availability.free_times(
-            locations=places,
-            services=chosen,
-            start=start,
-            end=last,
-            earliest_time=earliest,
-            latest_time=latest,
-            limit=MAX_SHOWN,
-        )
-        by_pk = {loc.pk: loc for loc in places}
-        results = _grouped(found, by_pk)
-        for _day, items in results:
-            for item in items:
-                item["url"] = _book_url(item["location"], chosen, item["start"])
-                item["distance_km"] = distances.get(item["location"].pk)
+        found = _times_find(form, chosen, lambda loc, start: _book_url(loc, chosen, start))
     return render(
         request,
         "appointments/search.html",
         {
             "form": form,
-            "results": results,
-            "searched": searched,
-            "near": near,
+            "found": found,
+            "more_url": _more_url(request, found.later) if found and found.later else "",
             "service_groups": _service_groups(form),
         },
     )
@@ -264,48 +320,83 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _move_url(token: str, location: Location, start: dt.datetime) -> str:
+    query = urlencode([("location", location.slug), ("start", start.isoformat())])
+    return f"{reverse('appointments:move', args=[token])}?{query}"
+
+
+def _move_choice(request: HttpRequest) -> tuple[Location | None, dt.datetime | None]:
+    """The new location and time a move page is about (from the link or the form), if any."""
+    params = request.POST if request.method == "POST" else request.GET
+    slug = params.get("location", "")
+    location = Location.objects.filter(slug=slug, is_active=True).first() if slug else None
+    return location, parse_moment(params.get("start", "") or "")
+
+
 @require_http_methods(["GET", "POST"])
+@revision_pinned()
 def move(request: HttpRequest, token: str) -> HttpResponse:
+    """Move to any time at any location that offers the services, found as on the search page;
+    a chosen time is confirmed with one button."""
     appointment = appointment_by_token(token=token)
     if not appointment.is_active:
         return redirect("appointments:manage", token=token)
     chosen = list(appointment.services.order_by("appointmentservice__position"))
+    location, start = _move_choice(request)
     problem: AppError | None = None
+    alternatives: list[dict[str, Any]] = []
     if request.method == "POST":
-        start = parse_moment(request.POST.get("start", "") or "")
 
         def move_it() -> Appointment:
-            if start is None:
+            if start is None or location is None:
                 raise InvalidInput.field("start", _("Choose a new time."))
             return lifecycle.appointment_move(
-                appointment=appointment, start=start, actor=Actor.resident(appointment.email)
+                appointment=appointment,
+                start=start,
+                location=location,
+                actor=Actor.resident(appointment.email),
             )
 
         moved, problem = attempt(move_it)
         if moved is not None:
             messages.success(request, _("Your appointment has been moved."))
             return redirect("appointments:manage", token=token)
-    today = timezone.localdate()
-    _first, last = availability.booking_window(chosen, today)
-    found = availability.free_times(
-        locations=[appointment.location],
+        if isinstance(problem, Conflict) and location is not None:
+            for item in problem.extra.get("next_free_times", []):
+                moment = dt.datetime.fromisoformat(item["start"]).astimezone(hours.BERLIN)
+                alternatives.append({"start": moment, "url": _move_url(token, location, moment)})
+    confirming = location is not None and start is not None and problem is None
+    form = MoveSearchForm(
+        None if confirming or request.method == "POST" else (request.GET or None),
         services=chosen,
-        start=max(_first, today),
-        end=last,
-        limit=MAX_SHOWN,
     )
-    return render(
+    found: TimesFound | None = None
+    if not confirming:
+        if not form.is_bound:  # at first, the earliest times anywhere: a move is often a rush
+            form = MoveSearchForm({}, services=chosen)
+        if form.is_valid():
+            rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
+            found = _times_find(form, chosen, lambda loc, when: _move_url(token, loc, when))
+    response = render(
         request,
         "appointments/move.html",
         {
             "appointment": appointment,
+            "services": chosen,
             "start": appointment.start.astimezone(hours.BERLIN),
-            "results": _grouped(found, {appointment.location_id: appointment.location}),
+            "confirming": confirming,
+            "new_location": location,
+            "new_start": start.astimezone(hours.BERLIN) if start else None,
+            "form": form,
+            "found": found,
+            "more_url": _more_url(request, found.later) if found and found.later else "",
             "problem": problem,
+            "alternatives": alternatives,
             "token": token,
         },
-        status=page_status(problem),
+        status=page_status(problem, form),
     )
+    return with_retry_after(response, problem)
 
 
 @require_GET

@@ -15,6 +15,7 @@ from hamburg_service.appointments.models import ACTIVE, Appointment, Channel, Ev
 from hamburg_service.appointments.services import rules, seats, tokens
 from hamburg_service.appointments.services.booking import Slot, next_free_times_of
 from hamburg_service.appointments.services.rules import SlotTaken
+from hamburg_service.catalog.models import Location
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, NotFound
@@ -111,21 +112,30 @@ def appointment_move(
     appointment: Appointment,
     start: dt.datetime,
     actor: Actor,
+    location: Location | None = None,
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Appointment:
-    """Move to another time at the same location; the name on it never changes."""
+    """Move to another time, at the same or any other location that offers the services (Termin
+    verschieben). The reference, the person and the links stay; the old seats are released in
+    the same transaction that claims the new ones."""
     now = now or timezone.now()
     services = list(appointment.services.order_by("appointmentservice__position"))
-    location = appointment.location
+    old_location = appointment.location
+    location = location or old_location
+    if location.pk != old_location.pk:
+        rules.check_services(location=location, services=services)
     channel = Channel.STAFF if actor.is_staff else appointment.channel
     new_day, unit = rules.check_time(start=start, services=services, channel=channel, now=now)
     old_day = seats.day_of(appointment)
+    same_day = location.pk == old_location.pk and new_day == old_day
     try:
         try:
             with write_transaction():
-                for day in sorted({old_day, new_day}):  # one order everywhere: no deadlock
-                    seats.lock_day(location, day)
+                # One order everywhere (location, then day): two moves never deadlock.
+                days = {(old_location.pk, old_day): old_location, (location.pk, new_day): location}
+                for (_pk, day), place in sorted(days.items(), key=lambda item: item[0]):
+                    seats.lock_day(place, day)
                 appointment.refresh_from_db()
                 _still_open(appointment, now)
                 counter, k, _taken = seats.seats_find(
@@ -134,19 +144,28 @@ def appointment_move(
                     unit=unit,
                     services=services,
                     channel=channel,
-                    exclude=appointment if new_day == old_day else None,
+                    exclude=appointment if same_day else None,
                 )
                 seats.release_seats(appointment)
                 old_start = appointment.start
+                appointment.location = location
                 appointment.counter_id = counter
                 appointment.start = availability.unit_start(new_day, unit)
                 appointment.end = availability.unit_start(new_day, unit + k)
                 appointment.units = k
-                appointment.save(update_fields=["counter", "start", "end", "units"])
+                fields = ["location", "counter", "start", "end", "units"]
+                held_until = appointment.hold_expires_at
+                if held_until is not None:  # a hold never outlasts the visit
+                    appointment.hold_expires_at = min(held_until, appointment.start)
+                    fields.append("hold_expires_at")
+                appointment.save(update_fields=fields)
                 seats.seats_claim(
                     appointment=appointment, counter_id=counter, day=new_day, unit=unit, k=k
                 )
                 data: dict[str, object] = {"from": old_start, "to": appointment.start}
+                if location.pk != old_location.pk:
+                    data["from_location"] = old_location.slug
+                    data["to_location"] = location.slug
                 if reason:
                     data["reason"] = reason[:300]
                 event_record(appointment, kind=EventKind.MOVED, actor=actor, at=now, data=data)
