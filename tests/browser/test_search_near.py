@@ -14,6 +14,7 @@ from tests.browser.conftest import assert_no_axe_violations
 from tests.browser.test_booking_flow import SERVICE, SERVICE_EN, press_enter_and_wait, tab_to
 
 RESULTS = "section[aria-labelledby=times-heading] ul.times a"
+GROUPS = "section[aria-labelledby=times-heading] h4.times-location"
 
 
 def _nearest_names(postcode: str, language: str) -> dict[str, float]:
@@ -67,14 +68,31 @@ def test_search_near_a_postcode_by_keyboard(site: str, page: Page) -> None:
     assert "Kundenzentrum Harburg" in nearest
     assert len(nearest) == NEAREST_DEFAULT
     assert "Kundenzentrum Volksdorf" not in nearest  # far in the north-east
-    times = page.locator(RESULTS)
-    expect(times.first).to_be_visible()
-    for text in times.all_inner_texts():
-        match = re.fullmatch(r"\d{2}:\d{2} (.+), (\d+,\d) km", text.strip())
+    expect(page.locator(RESULTS).first).to_be_visible()
+    # Each day lists its locations nearest first, each with its distance and its times.
+    for text in page.locator(GROUPS).all_inner_texts():
+        match = re.fullmatch(r"(.+), (\d+,\d) km", text.strip())
         assert match, text
         name, km = match.group(1), float(match.group(2).replace(",", "."))
         assert nearest.get(name) == km, (name, km, nearest)
+    first_day = page.locator("#results h3").first.evaluate(
+        "h => { const out = []; let el = h.nextElementSibling;"
+        " while (el && el.tagName !== 'H3') { if (el.tagName === 'H4') out.push(el.textContent);"
+        " el = el.nextElementSibling; } return out; }"
+    )
+    kms = [float(t.rsplit(", ", 1)[1].split()[0].replace(",", ".")) for t in first_day]
+    assert kms == sorted(kms), first_day
     assert_no_axe_violations(page)
+
+    # The chosen services fold away behind one line naming them; Enter opens the list again.
+    checkbox = page.locator("main form").get_by_label(SERVICE, exact=True)
+    expect(checkbox).to_be_hidden()
+    summary = page.locator("details.service-picker > summary")
+    expect(summary).to_contain_text(SERVICE)
+    shift_tab_to(page, summary)
+    page.keyboard.press("Enter")
+    expect(checkbox).to_be_visible()
+    expect(checkbox).to_be_checked()
 
     # A postcode outside Hamburg: the message at the field, everything entered kept. The page
     # opened at its results; the form lies above them.
@@ -106,6 +124,6 @@ def test_search_near_a_district_in_english(site: str, page: Page) -> None:
     )
     _search_near(page, SERVICE_EN, "Eimsbuettel")
     expect(page.locator(".near-place")).to_have_text("Nearest to Eimsbüttel")
-    first = page.locator(RESULTS).first
+    first = page.locator(GROUPS).first
     expect(first).to_contain_text(re.compile(r", \d+\.\d km$"))
     assert_no_axe_violations(page)

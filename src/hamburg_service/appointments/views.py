@@ -163,6 +163,7 @@ def _more_url(request: HttpRequest, later: str) -> str:
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     found: TimesFound | None = None
+    chosen: list[Service] = []
     if form.is_bound and form.is_valid():
         rate_limit(request, group="search", rate=settings.RATE_LIMIT_SEARCH)
         chosen = list(form.cleaned_data["services"])
@@ -174,6 +175,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "form": form,
             "found": found,
             "more_url": _more_url(request, found.later) if found and found.later else "",
+            "chosen_services": chosen,
             "service_groups": _service_groups(form),
         },
     )
