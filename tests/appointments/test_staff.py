@@ -13,7 +13,9 @@ from hamburg_service.appointments.models import (
     AppointmentEvent,
     Status,
 )
+from hamburg_service.appointments.services import lifecycle
 from hamburg_service.notifications.models import Message
+from tests.support.actors import RESIDENT
 from tests.support.db import unchanged
 
 from . import conftest
@@ -94,6 +96,58 @@ def test_staff_book_for_a_caller_within_the_staff_share(city, desk, settings):
     assert event.actor_user.username.startswith("staff")
     assert event.data == {"channel": "staff"}
     assert Message.objects.get().template == "appointments/booked"
+
+
+NEW = f"/appointments/staff/centre/new/?services=anmeldung&after={DAY.isoformat()}"
+
+
+@pytest.mark.parametrize(
+    ("contact", "phone"),
+    [({"phone": "040 428 28 0"}, "040 428 28 0"), ({"no_contact": "on"}, "")],
+)
+def test_staff_book_a_caller_without_an_e_mail_address(city, desk, contact, phone):
+    """Issue 10.4: an elderly caller without e-mail is booked by phone or with no contact;
+    no e-mail is queued, the message speaks to the member of staff, and a confirmation can be
+    printed in the caller's language."""
+    response = desk.post(
+        NEW, {"start": at(8).isoformat(), "name": "Hertha Meyer", "language": "en", **contact}
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    appointment = Appointment.objects.get()
+    assert (appointment.email, appointment.phone, appointment.language) == ("", phone, "en")
+    assert not Message.objects.exists()
+    day = desk.get(response["Location"]).content.decode()
+    assert f"Gebucht für Hertha Meyer: {appointment.reference}." in day
+    assert "Lesen Sie die Buchungsnummer vor" in day
+    printed = desk.get(f"/appointments/staff/appointment/{appointment.reference}/print/")
+    page = printed.content.decode()
+    assert printed.status_code == 200
+    assert '<html lang="en">' in page
+    assert "Appointment confirmation" in page
+    assert appointment.reference in page
+    assert "<svg" in page
+    assert AccessLog.objects.filter(purpose="appointment_details").exists()
+    # A second booking without an address is not the same person: no shared limits.
+    second = desk.post(NEW, {"start": at(9).isoformat(), "name": "Heinz Meyer", "no_contact": "on"})
+    assert second.status_code == 302
+    assert Appointment.objects.filter(email="").count() == 2
+
+
+def test_staff_booking_needs_some_way_to_reach_the_caller_and_keeps_the_input(city, desk):
+    with unchanged(*BOOK):
+        response = desk.post(NEW, {"start": at(8).isoformat(), "name": "Hertha Meyer"})
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Geben Sie die E-Mail-Adresse oder Telefonnummer der anrufenden Person an" in page
+    assert 'value="Hertha Meyer"' in page
+    assert "Name der anrufenden Person" in page  # the form speaks to the member of staff
+
+
+def test_a_link_request_never_reaches_an_appointment_booked_without_an_address(city, desk):
+    desk.post(NEW, {"start": at(8).isoformat(), "name": "Hertha Meyer", "no_contact": "on"})
+    appointment = Appointment.objects.get()
+    lifecycle.appointment_link_send(reference=appointment.reference, email="", actor=RESIDENT)
+    assert not Message.objects.exists()
 
 
 def test_staff_move_and_cancel_need_a_reason_and_record_the_actor(city, desk):

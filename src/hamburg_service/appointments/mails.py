@@ -41,7 +41,10 @@ def site_url(name: str, token: str, language: str) -> str:
 def appointment_mail(
     appointment: Appointment, name: str, *, now: dt.datetime, **links: str
 ) -> None:
-    """Queue e-mail `name` about `appointment` to its person (inside the transaction)."""
+    """Queue e-mail `name` about `appointment` to its person (inside the transaction); a caller
+    booked by staff without an address gets none (staff call them)."""
+    if not appointment.email:
+        return
     message_queue(
         to=appointment.email,
         template=f"appointments/{name}",

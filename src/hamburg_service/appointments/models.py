@@ -59,7 +59,8 @@ class Appointment(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     name = models.CharField(_("name"), max_length=150)
-    email = models.EmailField(_("e-mail"))
+    # Empty only for a caller booked by staff without an address (by phone or no contact).
+    email = models.EmailField(_("e-mail"), blank=True)
     email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=5, default="de")

@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,7 +27,7 @@ from hamburg_service.accounts.access import (
 from hamburg_service.accounts.models import AccessPurpose
 from hamburg_service.accounts.permissions import AppointmentsPerm
 from hamburg_service.appointments import availability
-from hamburg_service.appointments.forms import PersonForm, ServiceChoiceField, bookable_services
+from hamburg_service.appointments.forms import ServiceChoiceField, bookable_services
 from hamburg_service.appointments.models import Appointment, Channel
 from hamburg_service.appointments.selectors import (
     appointment_for,
@@ -42,6 +43,7 @@ from hamburg_service.core.dates import BoundedDateField, bounded_date
 from hamburg_service.core.errors import AppError, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, parse_moment
 from hamburg_service.core.pages import attempt, page_status
+from hamburg_service.core.qr import qr_svg
 
 
 def _staff_times(
@@ -149,8 +151,55 @@ class StaffSearchForm(AccessibleErrorsMixin, forms.Form):
         field.queryset = bookable_services().filter(locations=location).order_by("name_de")
 
 
-class StaffPersonForm(PersonForm):
+class CallerForm(AccessibleErrorsMixin, forms.Form):
+    """The caller's details, as the member of staff enters them: an e-mail address, a phone
+    number, or neither — then the reference is read out and the confirmation printed."""
+
     start = forms.CharField(widget=forms.HiddenInput)
+    name = forms.CharField(
+        label=gettext_lazy("Caller's name"),
+        max_length=150,
+        error_messages={"required": gettext_lazy("Please enter the caller's name.")},
+        help_text=gettext_lazy("As on their identity document."),
+    )
+    email = forms.EmailField(
+        label=gettext_lazy("Caller's e-mail address (optional)"),
+        required=False,
+        error_messages={"invalid": gettext_lazy("This e-mail address is not valid.")},
+        help_text=gettext_lazy(
+            "The caller receives the confirmation and the link to move or cancel."
+        ),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Caller's phone (optional)"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+        help_text=gettext_lazy("To reach the caller if the appointment must change."),
+    )
+    no_contact = forms.BooleanField(
+        label=gettext_lazy("No e-mail address or phone: I read the reference out to the caller."),
+        required=False,
+    )
+
+    language = forms.ChoiceField(
+        label=gettext_lazy("Caller's language (e-mails and the printed confirmation)"),
+        choices=settings.LANGUAGES,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        contact = data.get("email") or data.get("phone") or data.get("no_contact")
+        if not contact and "email" not in self.errors:
+            self.add_error(
+                "email",
+                _(
+                    "Enter the caller's e-mail address or phone number, or tick that you "
+                    "read the reference out."
+                ),
+            )
+        return data
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,7 +208,7 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
     """Front desk and phone staff book for a caller, using the staff share of capacity."""
     location = location_for(request.user, slug, AppointmentsPerm.MANAGE)
     search = StaffSearchForm(request.GET or None, location=location)
-    person = StaffPersonForm(request.POST or None)
+    person = CallerForm(request.POST or None, initial={"language": get_language() or "de"})
     times: list[dict[str, Any]] = []
     problem: AppError | None = None
     chosen = list(search.cleaned_data["services"]) if search.is_bound and search.is_valid() else []
@@ -178,16 +227,22 @@ def book_for_caller(request: HttpRequest, slug: str) -> HttpResponse:
                     name=data["name"],
                     email=data["email"],
                     phone=data["phone"],
-                    language=get_language() or "de",
+                    language=data["language"] or get_language() or "de",
                 ),
             )
 
         booked, problem = attempt(book_it, form=person)
         if booked is not None:
+            done = {"ref": booked.appointment.reference, "name": booked.appointment.name}
             messages.success(
                 request,
-                _("Booked: %(ref)s. The caller receives an e-mail with the details.")
-                % {"ref": booked.appointment.reference},
+                _("Booked for %(name)s: %(ref)s. They receive an e-mail with the details.") % done
+                if booked.appointment.email
+                else _(
+                    "Booked for %(name)s: %(ref)s. Read the reference out to the caller; its "
+                    "page has a confirmation to print or send by post."
+                )
+                % done,
             )
             # Back to the book on the day just booked, where the new appointment is.
             day = booked.appointment.start.astimezone(hours.BERLIN).date()
@@ -285,3 +340,28 @@ def appointment_detail(request: HttpRequest, reference: str) -> HttpResponse:
         },
         status=page_status(problem, form),
     )
+
+
+@require_GET
+@staff_required(AppointmentsPerm.VIEW)
+def appointment_print(request: HttpRequest, reference: str) -> HttpResponse:
+    """A confirmation to hand over or post, in the language the appointment was booked in:
+    for a caller without an e-mail address."""
+    appointment = appointment_for(
+        reference=reference,
+        actor=actor_of(request),
+        perm=AppointmentsPerm.VIEW,
+        purpose=AccessPurpose.APPOINTMENT_DETAILS,
+    )
+    with translation.override(appointment.language):
+        return render(
+            request,
+            "appointments/staff/print.html",
+            {
+                "appointment": appointment,
+                "services": list(appointment.services.order_by("appointmentservice__position")),
+                "start": appointment.start.astimezone(hours.BERLIN),
+                "end": appointment.end.astimezone(hours.BERLIN),
+                "qr": qr_svg(appointment.reference),
+            },
+        )

@@ -17,4 +17,9 @@ urlpatterns = [
     path("staff/<slug:slug>/find/", staff_views.find, name="staff-find"),
     path("staff/<slug:slug>/new/", staff_views.book_for_caller, name="staff-new"),
     path("staff/appointment/<str:reference>/", staff_views.appointment_detail, name="staff-detail"),
+    path(
+        "staff/appointment/<str:reference>/print/",
+        staff_views.appointment_print,
+        name="staff-print",
+    ),
 ]

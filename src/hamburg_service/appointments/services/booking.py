@@ -82,7 +82,7 @@ def appointment_book(
     services = list(slot.services)
     location = slot.location
     rules.check_services(location=location, services=services)
-    rules.check_person(person)
+    rules.check_person(person, channel=channel)
     day, unit = rules.check_time(start=slot.start, services=services, channel=channel, now=now)
     confirm_by_email = offer is not None or (
         channel == Channel.PUBLIC and settings.BOOKING_CONFIRM_BY_EMAIL
@@ -98,7 +98,8 @@ def appointment_book(
             reference = tokens.reference_new()
             try:
                 with write_transaction():
-                    seats.lock_booker(email_key)
+                    if email_key:
+                        seats.lock_booker(email_key)
                     hit = rules.person_limit_hit(
                         email_key=email_key, services=services, now=now, channel=channel
                     )

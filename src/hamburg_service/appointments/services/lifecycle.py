@@ -232,6 +232,8 @@ def appointment_link_send(
     to one appointment that is still ahead. The caller learns nothing either way: whoever
     asks, the link only ever goes to the address the appointment was booked with."""
     now = now or timezone.now()
+    if not tokens.email_normalise(email):  # never the appointments booked without an address
+        return
     appointment = (
         Appointment.objects.filter(
             reference=tokens.reference_normalise(reference),

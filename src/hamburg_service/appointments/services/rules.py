@@ -91,16 +91,19 @@ def check_services(*, location: Location, services: Sequence[Service]) -> None:
                     )
 
 
-def check_person(person: PersonInput) -> None:
+def check_person(person: PersonInput, *, channel: str = "public") -> None:
+    """The person's details are complete. Staff may book a caller without an e-mail address
+    (by phone, or with no contact at all: the reference is read out to them)."""
     errors = []
     if not person.name.strip():
         errors.append({"field": "name", "message": _("Please enter your name.")})
     elif len(person.name) > 150:
         errors.append({"field": "name", "message": _("The name is too long.")})
-    try:
-        validate_email(person.email.strip())
-    except ValidationError:
-        errors.append({"field": "email", "message": _("Please enter a valid e-mail address.")})
+    if person.email.strip() or channel != Channel.STAFF:
+        try:
+            validate_email(person.email.strip())
+        except ValidationError:
+            errors.append({"field": "email", "message": _("Please enter a valid e-mail address.")})
     if len(person.phone) > 40:
         errors.append({"field": "phone", "message": _("The phone number is too long.")})
     if errors:
@@ -168,6 +171,8 @@ def person_limit_hit(
     # One indexed look at the person's own appointments (a handful of rows, whatever the size
     # of the book); every limit is counted from it. A filter on status or time in SQL would
     # tempt the planner to scan the whole book by those columns instead.
+    if not email_key:  # a caller booked by staff without an address: staff judge the limits
+        return None
     own = [
         row
         for row in Appointment.objects.filter(email_normalised=email_key).values_list(

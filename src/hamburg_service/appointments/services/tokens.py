@@ -35,7 +35,10 @@ def leave_token_from(nonce: str) -> str:
 
 
 def email_normalise(email: str) -> str:
-    """One person, one address: case and a '+tag' in the local part do not make a new one."""
+    """One person, one address: case and a '+tag' in the local part do not make a new one.
+    No address stays empty (a caller booked by staff without one)."""
+    if not email.strip():
+        return ""
     local, _at, domain = email.strip().lower().rpartition("@")
     return f"{local.split('+', 1)[0]}@{domain}"
 
