@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import mail
+from django.test import Client
 
-from hamburg_service.accounts.models import Role
+from hamburg_service.accounts.models import AccessLog, Role
 from hamburg_service.appointments.models import (
     Appointment,
     AppointmentEvent,
@@ -20,6 +21,7 @@ from hamburg_service.appointments.services import lifecycle
 from hamburg_service.catalog.models import Closure
 from hamburg_service.core.errors import Conflict, TooMany
 from hamburg_service.notifications.models import Message
+from tests.support.actors import RESIDENT
 from tests.support.db import unchanged
 
 from . import conftest
@@ -171,3 +173,81 @@ def test_a_closure_of_one_counter_hits_only_appointments_on_it(city, run_on_comm
     assert [m.to for m in mail.outbox] == [["person1@example.org"]]
     second.refresh_from_db()
     assert second.closure_notified_at is None
+
+
+# --- issue 10.10: what a closure and a lapsed hold tell staff and people -----------------------
+
+
+def test_saving_a_closure_says_how_many_appointments_it_hits_and_links_them(city, client_as):
+    hit = book(city, at(9), 1)
+    also = book(city, at(10), 2)
+    book(city, at(9, day=DAY + dt.timedelta(days=1)), 3)  # the next day: spared
+    lead = client_as(Role.LOCATION_LEAD, locations=["centre"])
+    saved = lead.post(
+        "/staff/locations/centre/",
+        {"start_date": DAY.isoformat(), "end_date": DAY.isoformat(), "reason_de": "Umzug"},
+    )
+    closure = Closure.objects.get()
+    assert saved["Location"] == f"/appointments/staff/centre/closures/{closure.pk}/"
+    page = lead.get(saved["Location"]).content.decode()
+    assert "Betrifft 2 Termine" in page
+    assert "Die Schließung wurde gespeichert." in page
+    for appointment in (hit, also):
+        assert f'href="/appointments/staff/appointment/{appointment.reference}/"' in page
+    assert "Grund: Umzug" in page
+    logged = AccessLog.objects.get(purpose="closure")
+    assert (logged.hits, logged.location) == (2, city.location)
+    # Another location's closure answers like one that does not exist.
+    other = Closure.objects.create(location=city.other, start_date=DAY, end_date=DAY)
+    assert lead.get(f"/appointments/staff/centre/closures/{other.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "reason"), [("de", "Grund: Wasserschaden"), ("en", "Reason: Water damage")]
+)
+def test_the_closure_e_mail_states_the_reason_in_the_persons_language(
+    city, run_on_commit, language, reason
+):
+    conftest.book(city.location, [city.anmeldung], at(9), person(1, language=language))
+    Closure.objects.create(
+        location=city.location,
+        start_date=DAY,
+        end_date=DAY,
+        reason_de="Wasserschaden",
+        reason_en="Water damage",
+    )
+    run_on_commit()
+    assert reason in mail.outbox[0].body
+
+
+def test_an_appointment_hit_by_a_closure_says_so_until_it_is_moved(city, run_on_commit):
+    booking = conftest.book(city.location, [city.anmeldung], at(9), person(1))
+    Closure.objects.create(location=city.location, start_date=DAY, end_date=DAY, reason_de="Umzug")
+    run_on_commit()
+    url = f"/appointments/manage/{booking.manage_token}/"
+    page = Client().get(url).content.decode()
+    assert "Bitte verschieben Sie diesen Termin" in page
+    assert "Grund: Umzug" in page
+    assert f'href="{url}move/"' in page
+    moved = lifecycle.appointment_move(
+        appointment=booking.appointment,
+        start=at(9, day=DAY + dt.timedelta(days=1)),
+        actor=RESIDENT,
+    )
+    assert moved.closure_notified_at is None  # a later closure is told anew
+    assert "Bitte verschieben Sie diesen Termin" not in Client().get(url).content.decode()
+
+
+def test_a_lapsed_hold_tells_the_person_and_its_page_says_why(city, settings, run_on_commit):
+    settings.BOOKING_CONFIRM_BY_EMAIL = True
+    settings.BOOKING_HOLD_MINUTES = 20
+    booking = conftest.book(city.location, [city.anmeldung], at(9), person(1))
+    mail.outbox.clear()
+    with time_machine.travel(NOW + dt.timedelta(minutes=21), tick=False):
+        run_on_commit()
+    booking.appointment.refresh_from_db()
+    assert booking.appointment.status == Status.EXPIRED
+    assert [m.subject for m in mail.outbox] == ["Die für Sie gehaltene Zeit wurde freigegeben"]
+    assert "nicht rechtzeitig bestätigt" in mail.outbox[0].body
+    page = Client().get(f"/appointments/manage/{booking.manage_token}/").content.decode()
+    assert "nicht rechtzeitig bestätigt und wurde freigegeben" in page

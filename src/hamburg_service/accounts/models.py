@@ -67,6 +67,7 @@ class AccessPurpose(models.TextChoices):
     APPOINTMENT_BOOK = "appointment_book", _("Appointment book of a location")
     FIND_FOR_CALLER = "find_for_caller", _("Finding an appointment for a caller")
     APPOINTMENT_DETAILS = "appointment_details", _("Details of an appointment")
+    CLOSURE = "closure", _("Appointments hit by a closure, to move them")
 
 
 class DataCategory(models.TextChoices):

@@ -136,6 +136,11 @@ def location_day(request: HttpRequest, slug: str) -> HttpResponse:
             )
             if created is not None:
                 messages.success(request, _("The closure has been saved."))
+                if has_perm(request.user, AppointmentsPerm.VIEW, location):
+                    # On to the appointments it hits (the appointment book's page, by name).
+                    return redirect(
+                        "appointments:staff-closure", slug=location.slug, closure_id=created.pk
+                    )
                 return redirect("accounts:location", slug=location.slug)
     today = timezone.localdate()
     days = selectors.opening_hours(location=location, start=today, end=today + dt.timedelta(days=6))

@@ -28,6 +28,7 @@ APPOINTMENT_MAILS = (
     "closure",
     "waitlist_offer",
     "link",
+    "expired",
 )
 WITH_CALENDAR = frozenset({"booked", "confirmed", "moved", "reminder", "cancelled"})
 

@@ -47,18 +47,24 @@ def waitlist_entry_by_token(*, token: str) -> WaitlistEntry:
     return entry
 
 
-def appointments_hit_by_closures(
-    *, now: dt.datetime | None = None, location: Location | None = None, only_untold: bool = False
-) -> list[Appointment]:
-    """Active future appointments that a closure (whole location or their counter) covers:
-    two queries, the closures and the appointments at their locations from now on."""
+def closure_hits(
+    *,
+    now: dt.datetime | None = None,
+    location: Location | None = None,
+    closure: Closure | None = None,
+    only_untold: bool = False,
+) -> list[tuple[Appointment, Closure]]:
+    """Active future appointments that a closure (whole location or their counter) covers,
+    each with the first closure covering it: two queries, the closures and the appointments at
+    their locations from now on."""
     now = now or timezone.now()
     today = now.astimezone(hours.BERLIN).date()
-    closures = list(
-        Closure.objects.filter(end_date__gte=today)
-        .filter(**({"location": location} if location is not None else {}))
-        .prefetch_related("counters")
-    )
+    query = Closure.objects.filter(end_date__gte=today)
+    if location is not None:
+        query = query.filter(location=location)
+    if closure is not None:
+        query = query.filter(pk=closure.pk)
+    closures = list(query.prefetch_related("counters").order_by("start_date", "pk"))
     if not closures:
         return []
     # Bounded: a closure stored before dates were checked may run to 9999-12-31.
@@ -72,14 +78,54 @@ def appointments_hit_by_closures(
     if only_untold:
         candidates = candidates.filter(closure_notified_at__isnull=True)
     by_location: dict[int, list[Closure]] = {}
-    for closure in closures:
-        by_location.setdefault(closure.location_id, []).append(closure)
-    hit = [
-        appointment
-        for appointment in candidates
-        if any(_covers(c, appointment) for c in by_location[appointment.location_id])
-    ]
-    return sorted(hit, key=lambda a: (a.start, a.pk))
+    for item in closures:
+        by_location.setdefault(item.location_id, []).append(item)
+    hits = []
+    for appointment in candidates:
+        covering = next(
+            (c for c in by_location[appointment.location_id] if _covers(c, appointment)), None
+        )
+        if covering is not None:
+            hits.append((appointment, covering))
+    return sorted(hits, key=lambda hit: (hit[0].start, hit[0].pk))
+
+
+def appointments_hit_by_closures(
+    *, now: dt.datetime | None = None, location: Location | None = None, only_untold: bool = False
+) -> list[Appointment]:
+    """The appointments of `closure_hits`."""
+    return [a for a, _c in closure_hits(now=now, location=location, only_untold=only_untold)]
+
+
+def closure_hits_for(
+    *, location: Location, actor: Actor, closure: Closure | None = None
+) -> list[tuple[Appointment, Closure]]:
+    """`closure_hits` of a location (or one closure of it) for staff, who move the people:
+    the read of their names and contacts is logged."""
+    hits = closure_hits(location=location, closure=closure)
+    if not hits and closure is None:  # nothing shown: nothing to log on every day view
+        return hits
+    access_record(
+        actor=actor,
+        subject_type="appointment_list",
+        subject_ref=f"{location.slug} closure {closure.pk if closure else 'all'}",
+        purpose=AccessPurpose.CLOSURE,
+        categories=(DataCategory.NAME, DataCategory.CONTACT, DataCategory.APPOINTMENT),
+        location=location,
+        hits=len(hits),
+    )
+    return hits
+
+
+def closure_of(appointment: Appointment) -> Closure | None:
+    """The closure that covers this appointment, if one does (its page says to move it)."""
+    if not appointment.is_active:
+        return None
+    local = appointment.start.astimezone(hours.BERLIN).date()
+    closures = Closure.objects.filter(
+        location_id=appointment.location_id, start_date__lte=local, end_date__gte=local
+    ).prefetch_related("counters")
+    return next((c for c in closures if _covers(c, appointment)), None)
 
 
 def _covers(closure: Closure, appointment: Appointment) -> bool:

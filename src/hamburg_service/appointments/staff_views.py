@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,13 +32,13 @@ from hamburg_service.appointments.models import Appointment, Channel
 from hamburg_service.appointments.selectors import (
     appointment_for,
     appointments_find,
-    appointments_hit_by_closures,
     appointments_of_days,
+    closure_hits_for,
 )
 from hamburg_service.appointments.services import booking, lifecycle
 from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.catalog import hours
-from hamburg_service.catalog.models import Location
+from hamburg_service.catalog.models import Closure, Location
 from hamburg_service.core.dates import BoundedDateField, bounded_date
 from hamburg_service.core.errors import AppError, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, parse_moment
@@ -96,11 +96,31 @@ def book_view(request: HttpRequest, slug: str) -> HttpResponse:
                 for a in appointments
             ],
             "can_manage": has_perm(request.user, AppointmentsPerm.MANAGE, location),
-            "affected": [
-                {"a": a, "start": a.start.astimezone(hours.BERLIN)}
-                for a in appointments_hit_by_closures(location=location)
-            ],
+            "affected": _affected(closure_hits_for(location=location, actor=actor_of(request))),
         },
+    )
+
+
+def _affected(hits: list[tuple[Appointment, Closure]]) -> list[dict[str, Any]]:
+    return [{"a": a, "start": a.start.astimezone(hours.BERLIN), "closure": c} for a, c in hits]
+
+
+@require_GET
+@staff_required(AppointmentsPerm.VIEW)
+def closure_affected(request: HttpRequest, slug: str, closure_id: int) -> HttpResponse:
+    """After a closure is saved: how many appointments it hits, each linked, to move them
+    (the people with an e-mail address are told by the scheduler's closure notices)."""
+    location = location_for(request.user, slug, AppointmentsPerm.VIEW)
+    closure = Closure.objects.filter(pk=closure_id, location=location).first()
+    if closure is None:
+        raise Http404(_("There is no such closure."))
+    affected = _affected(
+        closure_hits_for(location=location, actor=actor_of(request), closure=closure)
+    )
+    return render(
+        request,
+        "appointments/staff/closure.html",
+        {"location": location, "closure": closure, "affected": affected},
     )
 
 

@@ -15,6 +15,11 @@ urlpatterns = [
     path("waitlist/leave/<str:token>/", views.waitlist_leave, name="waitlist-leave"),
     path("staff/<slug:slug>/", staff_views.book_view, name="staff-book"),
     path("staff/<slug:slug>/find/", staff_views.find, name="staff-find"),
+    path(
+        "staff/<slug:slug>/closures/<int:closure_id>/",
+        staff_views.closure_affected,
+        name="staff-closure",
+    ),
     path("staff/<slug:slug>/new/", staff_views.book_for_caller, name="staff-new"),
     path("staff/appointment/<str:reference>/", staff_views.appointment_detail, name="staff-detail"),
     path(

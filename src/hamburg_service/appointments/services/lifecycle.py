@@ -153,7 +153,9 @@ def appointment_move(
                 appointment.start = availability.unit_start(new_day, unit)
                 appointment.end = availability.unit_start(new_day, unit + k)
                 appointment.units = k
-                fields = ["location", "counter", "start", "end", "units"]
+                # A new time may fall into a closure again: then its notice comes anew.
+                appointment.closure_notified_at = None
+                fields = ["location", "counter", "start", "end", "units", "closure_notified_at"]
                 held_until = appointment.hold_expires_at
                 if held_until is not None:  # a hold never outlasts the visit
                     appointment.hold_expires_at = min(held_until, appointment.start)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import F
 
-from hamburg_service.appointments import availability
+from hamburg_service.appointments import availability, mails
 from hamburg_service.appointments.models import (
     Appointment,
     CounterDay,
@@ -82,6 +82,13 @@ def appointment_end(
     event_record(appointment, kind=kind, actor=actor, at=at, data={"note": note} if note else None)
 
 
+def hold_lapse(appointment: Appointment, *, actor: Actor, at: dt.datetime) -> None:
+    """A hold not confirmed in time ends (the ledger lock of its day is held) and the address
+    is told that the time is free again — it had the hold's e-mail already."""
+    appointment_end(appointment, status=Status.EXPIRED, kind=EventKind.EXPIRED, actor=actor, at=at)
+    mails.appointment_mail(appointment, "expired", now=at)
+
+
 def release_expired_holds(
     location: Location, day: dt.date, *, now: dt.datetime, actor: Actor
 ) -> int:
@@ -99,9 +106,7 @@ def release_expired_holds(
         )
     )
     for appointment in expired:
-        appointment_end(
-            appointment, status=Status.EXPIRED, kind=EventKind.EXPIRED, actor=actor, at=now
-        )
+        hold_lapse(appointment, actor=actor, at=now)
     return len(expired)
 
 

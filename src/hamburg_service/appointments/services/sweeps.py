@@ -18,9 +18,10 @@ from hamburg_service.appointments.models import (
     SeatClaim,
     Status,
 )
-from hamburg_service.appointments.selectors import appointments_hit_by_closures
+from hamburg_service.appointments.selectors import closure_hits
 from hamburg_service.appointments.services import seats, tokens
 from hamburg_service.catalog import hours
+from hamburg_service.catalog.models import Closure
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.events import event_record
 from hamburg_service.core.scheduler import per_item
@@ -40,9 +41,7 @@ def holds_release_expired(*, actor: Actor, now: dt.datetime | None = None) -> in
                 appointment.hold_expires_at and appointment.hold_expires_at <= now
             ):
                 return False
-            seats.appointment_end(
-                appointment, status=Status.EXPIRED, kind=EventKind.EXPIRED, actor=actor, at=now
-            )
+            seats.hold_lapse(appointment, actor=actor, at=now)
             return True
 
     return per_item(list(pending.values_list("pk", flat=True)), release, what="Releasing a hold")
@@ -81,7 +80,8 @@ def closures_notify_affected(*, actor: Actor, now: dt.datetime | None = None) ->
     or of the appointment's counter), once; staff see the same list to move them."""
     now = now or timezone.now()
 
-    def tell(appointment: Appointment) -> bool:
+    def tell(hit: tuple[Appointment, Closure]) -> bool:
+        appointment, closure = hit
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.closure_notified_at is not None or locked.status not in ACTIVE:
@@ -94,13 +94,17 @@ def closures_notify_affected(*, actor: Actor, now: dt.datetime | None = None) ->
                     "appointments:manage", tokens.manage_token_of(locked), locked.language
                 )
                 mails.appointment_mail(
-                    locked, "closure", now=now, manage_url=url, move_url=f"{url}move/"
+                    locked,
+                    "closure",
+                    now=now,
+                    manage_url=url,
+                    move_url=f"{url}move/",
+                    # the reason in the person's language where it was given in it
+                    reason=(locked.language == "en" and closure.reason_en) or closure.reason_de,
                 )
             return True
 
-    return per_item(
-        appointments_hit_by_closures(now=now, only_untold=True), tell, what="A closure notice"
-    )
+    return per_item(closure_hits(now=now, only_untold=True), tell, what="A closure notice")
 
 
 def past_seats_forget(*, today: dt.date | None = None) -> int:
