@@ -481,7 +481,8 @@ def test_move_to_another_location_frees_the_old_seats_in_the_same_step(city):
     assert (appointment.location, appointment.start) == (city.other, at(10))
     assert (appointment.reference, appointment.name) == (reference, "Person 1")
     assert set(SeatClaim.objects.values_list("location_id", flat=True)) == {city.other.pk}
-    assert ledger_matches_seats(city.location) and ledger_matches_seats(city.other)
+    assert ledger_matches_seats(city.location)
+    assert ledger_matches_seats(city.other)
     moved = appointment.events.get(kind="moved")
     assert (moved.data["from_location"], moved.data["to_location"]) == ("centre", "other")
     # The freed time at the centre can be booked again.

@@ -8,10 +8,14 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tasks_db.models import DBTaskResult
 
 from hamburg_service.appointments.services import lifecycle
 from hamburg_service.appointments.services.tokens import manage_token_of
+from hamburg_service.notifications.models import Message
 from tests.support.actors import RESIDENT
 
 from .conftest import NOW, at, book, person
@@ -135,3 +139,33 @@ def test_one_reference_is_mailed_at_most_three_times_an_hour(
             )
     assert [a.status_code for a in answers] == [202, 202, 202, 429]
     assert len(mail.outbox) == 3
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_pair_exists(
+    booked, settings, django_capture_on_commit_callbacks
+):
+    """No timing tells a hit from a miss: the request reads nothing and queues one lookup
+    either way; the queue holds a keyed digest, never the address. The worker's lookup then
+    mails the owner only."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    booked_mail = Message.objects.get()
+    work = []
+    for email in ("person1@example.org", "someone@example.org"):
+        with (
+            django_capture_on_commit_callbacks(execute=True) as callbacks,
+            CaptureQueriesContext(connection) as queries,
+        ):
+            lifecycle.appointment_link_request(reference=booked.reference, email=email)
+        work.append(([q["sql"].split()[0] for q in queries], len(callbacks)))
+    assert work[0] == work[1]
+    assert work[0][1] == 1
+    assert list(Message.objects.all()) == [booked_mail]
+    queued = list(DBTaskResult.objects.order_by("enqueued_at"))
+    assert len(queued) == 2
+    assert all("example.org" not in str(task.args_kwargs) for task in queued)
+    for task in queued:
+        lifecycle.appointment_link_lookup.call(**task.args_kwargs["kwargs"])
+    sent = Message.objects.exclude(pk=booked_mail.pk)
+    assert [(m.template, m.recipient) for m in sent] == [
+        ("appointments/link", "person1@example.org")
+    ]

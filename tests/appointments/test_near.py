@@ -223,7 +223,8 @@ def test_near_results_show_the_nearest_location_first_within_each_day(spread, cl
     """Issue 10.7: near Harburg, each day lists Harburg's times before the centre's."""
     page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "Harburg"}))
     groups = _day_groups(page)
-    assert groups and all(day[0] == "Other" for day in groups)
+    assert groups
+    assert all(day[0] == "Other" for day in groups)
     assert any(day == ["Other", "Centre"] for day in groups)
     page = _page(client.get(SEARCH, {"services": "anmeldung", "near": "20099"}))
     assert all(day[0] == "Centre" for day in _day_groups(page))
@@ -239,5 +240,6 @@ def test_more_times_continue_after_the_last_time_shown(spread, client):
     shown = [dt.datetime.fromisoformat(unquote(s)) for s in starts(first)]
     second = _page(client.get(SEARCH + html.unescape(more.group(1)).split("#")[0]))
     following = [dt.datetime.fromisoformat(unquote(s)) for s in starts(second)]
-    assert following and min(following) > max(shown)
+    assert following
+    assert min(following) > max(shown)
     assert len(shown) <= 30

@@ -19,7 +19,6 @@ from hamburg_service.appointments.models import (
     SeatClaim,
     Status,
 )
-from hamburg_service.catalog import hours
 from hamburg_service.notifications.models import Message
 from tests.support.cities import weekday_location
 from tests.support.db import unchanged
@@ -434,12 +433,14 @@ def test_the_move_page_searches_like_the_search_page(client, city):
     )
     assert only_other == []  # the locations close at 12
     later = move_links(client.get(url, {"location": "other", "after": "2030-01-10"}))
-    assert later and {o["location"] for o in later} == {"other"}
+    assert later
+    assert {o["location"] for o in later} == {"other"}
     assert min(dt.datetime.fromisoformat(o["start"]).date() for o in later) == dt.date(2030, 1, 10)
     # A location that does not offer the services is not offered as a choice.
     weekday_location("elsewhere", city.location.district, opens=8, closes=12)
     page = text(client.get(url))
-    assert 'value="other"' in page and 'value="elsewhere"' not in page
+    assert 'value="other"' in page
+    assert 'value="elsewhere"' not in page
     bad = client.get(url, {"location": "elsewhere"})
     assert bad.status_code == 422
     assert ERROR_SUMMARY in text(bad)

@@ -15,7 +15,6 @@ from hamburg_service.appointments.models import (
 )
 from hamburg_service.appointments.services import lifecycle
 from hamburg_service.notifications.models import Message
-from tests.support.actors import RESIDENT
 from tests.support.db import unchanged
 
 from . import conftest
@@ -146,7 +145,11 @@ def test_staff_booking_needs_some_way_to_reach_the_caller_and_keeps_the_input(ci
 def test_a_link_request_never_reaches_an_appointment_booked_without_an_address(city, desk):
     desk.post(NEW, {"start": at(8).isoformat(), "name": "Hertha Meyer", "no_contact": "on"})
     appointment = Appointment.objects.get()
-    lifecycle.appointment_link_send(reference=appointment.reference, email="", actor=RESIDENT)
+    lifecycle.appointment_link_request(reference=appointment.reference, email="")
+    # Nor with the digest of an empty address: such appointments are never looked up.
+    assert not lifecycle.appointment_link_send(
+        reference=appointment.reference, address=lifecycle._address_mac("")
+    )
     assert not Message.objects.exists()
 
 

@@ -308,9 +308,7 @@ def appointment_link(request: HttpRequest, payload: LinkIn) -> Status[dict]:
     rate_limit(request, group="link", rate=settings.RATE_LIMIT_BOOKING)
     # and per reference: nobody makes the service mail an appointment's owner again and again
     rate_limit(request, group="link-reference", rate="3/h", key=link_key(payload.reference))
-    lifecycle.appointment_link_send(
-        reference=payload.reference, email=payload.email, actor=Actor.resident(payload.email)
-    )
+    lifecycle.appointment_link_request(reference=payload.reference, email=payload.email)
     return Status(
         202,
         {

@@ -34,6 +34,7 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.selectors import (
     NEAREST_DEFAULT,
     appointment_by_token,
+    closure_of,
     locations_near,
     waitlist_entry_by_token,
 )
@@ -316,6 +317,7 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
             "qr": qr_svg(appointment.reference),
             "token": token,
             "past": appointment.end <= timezone.now(),
+            "closure": closure_of(appointment),
             # The reminder's "I still need it" link asks here; only the button records it.
             "ask_keep": bool(request.GET.get("keep")),
         },
@@ -462,11 +464,7 @@ def link_request(request: HttpRequest) -> HttpResponse:
             # and per reference: nobody makes the service mail an appointment's owner again
             # and again
             rate_limit(request, group="link-reference", rate="3/h", key=link_key(data["reference"]))
-            lifecycle.appointment_link_send(
-                reference=data["reference"],
-                email=data["email"],
-                actor=Actor.resident(data["email"]),
-            )
+            lifecycle.appointment_link_request(reference=data["reference"], email=data["email"])
             return True
 
         sent, problem = attempt(send, form=form)

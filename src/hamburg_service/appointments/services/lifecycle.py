@@ -8,7 +8,9 @@ import datetime as dt
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from hamburg_service.appointments import availability, mails
 from hamburg_service.appointments.models import ACTIVE, Appointment, Channel, EventKind, Status
@@ -227,26 +229,46 @@ def appointment_complete(
     return appointment
 
 
-def appointment_link_send(
-    *, reference: str, email: str, actor: Actor, now: dt.datetime | None = None
-) -> None:
-    """Send the manage link again to the address on file, if `reference` and `email` belong
-    to one appointment that is still ahead. The caller learns nothing either way: whoever
-    asks, the link only ever goes to the address the appointment was booked with."""
-    now = now or timezone.now()
-    if not tokens.email_normalise(email):  # never the appointments booked without an address
+def _address_mac(email_key: str) -> str:
+    """A keyed digest of a normalised address: what the link lookup compares, so the queue
+    never holds the address itself."""
+    return salted_hmac("appointments.link-request", email_key).hexdigest()
+
+
+def appointment_link_request(*, reference: str, email: str) -> None:
+    """Ask for an appointment's link again. The lookup runs in the background after commit,
+    so the answer costs the same whether or not `reference` and `email` belong together (no
+    timing tells it); `appointment_link_send` does the rest."""
+    email_key = tokens.email_normalise(email)
+    if not email_key:  # never the appointments booked without an address
         return
+    ref, mac = tokens.reference_normalise(reference), _address_mac(email_key)
+    transaction.on_commit(lambda: appointment_link_lookup.enqueue(reference=ref, address=mac))
+
+
+def appointment_link_send(*, reference: str, address: str, now: dt.datetime | None = None) -> bool:
+    """Send the manage link again to the address on file if the appointment `reference` is
+    still ahead and was booked with the address whose digest is `address`; True if sent.
+    Whoever asks, the link only ever goes to the address the appointment was booked with."""
+    now = now or timezone.now()
     appointment = (
-        Appointment.objects.filter(
-            reference=tokens.reference_normalise(reference),
-            email_normalised=tokens.email_normalise(email),
-            status__in=ACTIVE,
-            end__gt=now,
-        )
+        Appointment.objects.filter(reference=reference, status__in=ACTIVE, end__gt=now)
         .exclude(manage_nonce="")
+        .exclude(email_normalised="")
         .exclude(hold_expires_at__lte=now)  # a hold past its time is not coming back
         .first()
     )
-    if appointment is not None:
-        with transaction.atomic():
-            mails.appointment_mail(appointment, "link", now=now)
+    if appointment is None or not constant_time_compare(
+        _address_mac(appointment.email_normalised), address
+    ):
+        return False
+    with transaction.atomic():
+        mails.appointment_mail(appointment, "link", now=now)
+    return True
+
+
+@task()
+def appointment_link_lookup(*, reference: str, address: str) -> None:
+    """A link request, looked up away from the request that asked. Defined here, beside what
+    it calls and what enqueues it."""
+    appointment_link_send(reference=reference, address=address)
