@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.appointments.selectors import NEAREST_DEFAULT
-from hamburg_service.catalog.models import Access, Location, Service
+from hamburg_service.catalog.models import Access, Agency, Location, Service
 from hamburg_service.catalog.places import ResolvedPlace, near_resolve
 from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.core.dates import BoundedDateField
@@ -208,3 +208,50 @@ class WaitlistForm(AccessibleErrorsMixin, forms.Form):
         services_field.queryset = bookable_services().order_by("agency", "name_de")
         locations_field.queryset = Location.objects.filter(is_active=True).order_by("name_de")
         locations_field.label_from_instance = lambda obj: str(obj.name)  # type: ignore[method-assign]
+        self._offers: dict[int, set[str]] | None = None
+
+    def offers(self) -> dict[int, set[str]]:
+        """The slugs of the bookable services each active location offers, by location id (one
+        query, once per form)."""
+        if self._offers is None:
+            self._offers = {}
+            rows = Service.locations.through.objects.filter(
+                location__is_active=True, service__in=bookable_services()
+            ).values_list("location_id", "service__slug")
+            for location_id, slug in rows:
+                self._offers.setdefault(location_id, set()).add(slug)
+        return self._offers
+
+    def service_groups(self) -> list[tuple[str, list[Any]]]:
+        """The service checkboxes grouped by agency, residents' affairs first (as on the
+        search page)."""
+        groups: dict[str, list[Any]] = {Agency.RESIDENTS: [], Agency.IMMIGRATION: []}
+        for choice in self["services"]:
+            groups.setdefault(choice.data["value"].instance.agency, []).append(choice)
+        return [(str(Agency(code).label), items) for code, items in groups.items() if items]
+
+    def location_choices(self) -> list[tuple[Any, str]]:
+        """Each location checkbox with the services it offers ("slug slug …"): the page's
+        script lists only the locations that offer every chosen service."""
+        offers = self.offers()
+        return [
+            (choice, " ".join(sorted(offers.get(choice.data["value"].instance.pk, ()))))
+            for choice in self["locations"]
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        """A ticked location must offer every chosen service (the script hides the others;
+        without it, this says which)."""
+        data = super().clean() or {}
+        services, locations = data.get("services"), data.get("locations")
+        if services and locations:
+            offers = self.offers()
+            for location in locations:
+                missing = [s.name for s in services if s.slug not in offers.get(location.pk, ())]
+                if missing:
+                    self.add_error(
+                        "locations",
+                        gettext("%(location)s does not offer: %(names)s.")
+                        % {"location": location.name, "names": ", ".join(missing)},
+                    )
+        return data

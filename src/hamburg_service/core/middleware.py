@@ -4,11 +4,12 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from hamburg_service.core.error_pages import page_not_found
 from hamburg_service.core.errors import AppError, InvalidInput, NotFound
 from hamburg_service.core.pages import problem_page
 from hamburg_service.core.problems import problem_json
@@ -137,3 +138,33 @@ class RefuseControlCharactersMiddleware:
         if request.path_info.startswith("/api/"):
             return problem_json(request, refused)
         return problem_page(request, refused)
+
+
+class ErrorPagesMiddleware:
+    """With DEBUG on (`make run`), Django answers an unknown address or an Http404 with its
+    technical page (English, without the site's layout, listing the URL patterns). This puts the
+    real 404 page in its place — the one production shows (`core.error_pages`), in the
+    address's language, or the problem under `/api/` — unless `DEBUG_TECHNICAL_404` asks for
+    Django's page. Placed inside CommonMiddleware and LocaleMiddleware, so that their redirects
+    of a 404 (the missing slash) still happen."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def _technical() -> bool:
+        """Does Django answer a 404 with its technical page now?"""
+        return settings.DEBUG and not settings.DEBUG_TECHNICAL_404
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # An address that matches no URL pattern: Django's 404 answer, made where no
+        # middleware can catch the exception.
+        if response.status_code == 404 and request.resolver_match is None and self._technical():
+            return page_not_found(request)
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, Http404) and self._technical():
+            return page_not_found(request, exception)
+        return None

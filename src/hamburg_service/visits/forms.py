@@ -30,6 +30,11 @@ class ServiceField(forms.ModelChoiceField):
         return str(obj.name)
 
 
+class ServicesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class KioskIssueForm(AccessibleErrorsMixin, forms.Form):
     """The kiosk's service buttons all submit `service`; the check box comes first."""
 
@@ -80,13 +85,17 @@ class NoticeForm(AccessibleErrorsMixin, forms.Form):
 
 
 class DeskIssueForm(AccessibleErrorsMixin, forms.Form):
-    service = ServiceField(
-        label=_("Service"),
+    """One ticket for everything a walk-in needs: only a counter skilled for all of its
+    services calls it (the queue rule). The boxes keep the kiosk's name, `service`."""
+
+    service = ServicesField(
+        label=_("Services"),
         queryset=Service.objects.none(),
         to_field_name="slug",
-        empty_label=_("Choose a service"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick everything the person needs: one ticket, called by a counter for all."),
         error_messages={
-            "required": _("Choose a service."),
+            "required": _("Choose at least one service."),
             "invalid_choice": _("This service needs an appointment or is not offered here."),
         },
     )
@@ -97,7 +106,7 @@ class DeskIssueForm(AccessibleErrorsMixin, forms.Form):
     def __init__(self, *args: Any, location: Location, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["service"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = walk_in_services(location)
 
 

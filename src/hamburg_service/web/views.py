@@ -181,22 +181,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "type": "https://service.hamburg.example/problems/not-found",
-                "title": _("Not found."),
-                "status": 404,
-                "detail": _("There is nothing at this address."),
-                "instance": request.path,
-            },
-            status=404,
-            content_type="application/problem+json",
-        )
-    return render(request, "404.html", status=404)
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors: the database may be what failed.
     return HttpResponse(loader.get_template("500.html").render(), status=500)

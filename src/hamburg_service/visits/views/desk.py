@@ -59,7 +59,7 @@ def desk(request: HttpRequest, slug: str) -> HttpResponse:
                 drawn, problem = attempt(
                     lambda: tickets.ticket_issue(
                         location=location,
-                        services=[issue.cleaned_data["service"]],
+                        services=list(issue.cleaned_data["service"]),
                         needs_priority=issue.cleaned_data["needs_priority"],
                         language=get_language() or "de",
                         actor=actor,
