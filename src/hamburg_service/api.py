@@ -16,16 +16,18 @@ from django.core.exceptions import (
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.openapi.docs import Swagger
 
 from hamburg_service.accounts.api import router as accounts_router
 from hamburg_service.accounts.catalog_api import router as catalog_staff_router
 from hamburg_service.appointments.api import router as appointments_router
 from hamburg_service.catalog.api import router as catalog_router
+from hamburg_service.core.api_docs import api_doc
 from hamburg_service.core.api_parser import JsonBodyParser
 from hamburg_service.core.api_schemas import TEXT_PATTERN
 from hamburg_service.core.errors import (
@@ -322,5 +324,10 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def api_docs(request: HttpRequest) -> HttpResponse:
-    """Interactive API docs (Swagger UI, served locally by django-ninja)."""
-    return Swagger().render_page(request, api)
+    """The API documentation, a page of the site read from the OpenAPI document (core.api_docs
+    says why not Swagger UI); in the address's language like every page."""
+    return render(
+        request,
+        "core/api_docs.html",
+        {"doc": api_doc(api.get_openapi_schema()), "openapi_url": reverse("api:openapi-json")},
+    )

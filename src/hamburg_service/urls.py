@@ -8,9 +8,10 @@ from hamburg_service.web import views as web_views
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
-    path("api/docs", api_docs, name="api-docs"),
 ]
 urlpatterns += i18n_patterns(
+    # A page of the site: German at /api/docs, English at /en/api/docs.
+    path("api/docs", api_docs, name="api-docs"),
     path("", include("hamburg_service.web.urls")),
     path("appointments/", include("hamburg_service.appointments.urls")),
     path("visits/", include("hamburg_service.visits.urls")),
@@ -20,5 +21,8 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-handler404 = "hamburg_service.web.views.not_found"
+# Our pages in the address's language (problems under /api/), also with DEBUG
+# (core.middleware.ErrorPagesMiddleware).
+handler403 = "hamburg_service.core.error_pages.permission_denied"
+handler404 = "hamburg_service.core.error_pages.page_not_found"
 handler500 = "hamburg_service.web.views.server_error"

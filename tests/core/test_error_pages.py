@@ -109,3 +109,22 @@ def test_the_api_keeps_its_problems_for_a_refused_role(debug, demo_city, client_
     caseworker = client_as(Role.CASEWORKER_REGISTRATION, locations=[CITY])
     body = problem(caseworker.get(f"/api/v1/visits/{CITY}/queue"), 403)
     assert body["type"].endswith("/problems/role-forbids")
+
+
+def test_a_group_of_boxes_with_an_error_points_to_its_first_box_not_to_nothing():
+    """The error summary links a checkbox group's message to its first box; no box is
+    described by a message id that does not exist ("-error")."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    from hamburg_service.core.forms import AccessibleForm
+
+    class Choose(AccessibleForm):
+        things = forms.MultipleChoiceField(
+            choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+        )
+
+    form = Choose({})
+    assert not form.is_valid()
+    assert "aria-describedby" not in str(form["things"])
+    assert 'href="#id_things_0"' in render_to_string("core/form_errors.html", {"form": form})

@@ -28,6 +28,9 @@ class AccessibleErrorsMixin:
             if name in form.fields:
                 attrs = form.fields[name].widget.attrs
                 attrs["aria-invalid"] = "true"
+                if not form[name].id_for_label:
+                    # A group of boxes has no one id: its fieldset names the message.
+                    continue
                 # The message first, then the help text Django already ties to the field.
                 ids = [f"{form[name].id_for_label}-error"]
                 if form.fields[name].help_text:

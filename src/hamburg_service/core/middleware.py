@@ -45,7 +45,7 @@ class LanguageChoiceMiddleware:
     pages: the API, static files and the health check are left alone.
     """
 
-    EXEMPT = ("/api/", "/static/", "/media/", "/healthz")
+    EXEMPT = ("/api/v1/", "/static/", "/media/", "/healthz")  # /api/docs is a page
     # Screens shared by many people (ticket machine, call display): one visitor's choice must
     # not stick to the device, nor the device's own browser language move it.
     SHARED_SCREENS = re.compile(r"^(/[a-z]{2})?/visits/(kiosk|display)/")
@@ -106,7 +106,7 @@ class ApiLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path_info.startswith("/api/"):
+        if not request.path_info.startswith("/api/v1/"):  # /api/docs is a page of the site
             return self.get_response(request)
         language = translation.get_language_from_request(request, check_path=False)
         translation.activate(language)

@@ -43,10 +43,16 @@ class CallOut(Schema):
     counter: str
     called_at: dt.datetime | None
     calls: int = Field(description="How often the number has been called (recalls count).")
+    finished: bool = Field(
+        description="An earlier call: served or did not come in the last "
+        "CALL_DISPLAY_KEEP_MINUTES; show it less prominently and do not announce it."
+    )
 
 
 class CallsOut(Schema):
-    calls: list[CallOut] = Field(description="The latest calls, newest first.")
+    calls: list[CallOut] = Field(
+        description="The live calls, newest first, then the earlier (finished) ones, newest first."
+    )
     version: str = Field(description="Changes whenever the list changes; poll and compare.")
 
 

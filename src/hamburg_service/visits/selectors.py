@@ -30,7 +30,8 @@ from hamburg_service.core.tokens import token_hash
 from hamburg_service.visits.models import CounterSession, Ticket, TicketService, TicketStatus
 
 DEFAULT_MINUTES = 15.0  # a service without a handling time of its own
-CALLS_SHOWN = 8  # the calls a call display shows
+CALLS_SHOWN = 8  # the live calls a call display shows
+CALLS_KEPT = 4  # the finished calls it keeps showing (for CALL_DISPLAY_KEEP_MINUTES)
 
 
 def skills_of(counter: Counter) -> set[int]:
@@ -325,15 +326,27 @@ def walk_in_estimates(
 # --- the call display and accuracy -----------------------------------------------------------
 
 
-def recent_calls(*, location: Location, limit: int = CALLS_SHOWN) -> list[dict[str, object]]:
-    """What the call display shows: the latest calls, newest first."""
-    day = timezone.localdate()
-    rows = (
+def recent_calls(*, location: Location, now: dt.datetime | None = None) -> list[dict[str, object]]:
+    """What the call display shows: the live calls (numbers at a counter now), newest first,
+    then up to CALLS_KEPT calls finished in the last CALL_DISPLAY_KEEP_MINUTES (`finished`),
+    newest first — so whoever looked away, or came back too late, sees which numbers
+    were called."""
+    now = now or timezone.now()
+    today = (
         Ticket.objects.filter(
-            location=location, day=day, status=TicketStatus.CALLED, called_at__isnull=False
+            location=location, day=timezone.localdate(now), called_at__isnull=False
         )
         .select_related("counter")
-        .order_by("-called_at", "-pk")[:limit]
+        .order_by("-called_at", "-pk")
+    )
+    live = list(today.filter(status=TicketStatus.CALLED)[:CALLS_SHOWN])
+    keep = dt.timedelta(minutes=settings.CALL_DISPLAY_KEEP_MINUTES)
+    # Served or did not come: a parked or transferred ticket is not over, so it leaves the
+    # display until it is called again.
+    earlier = list(
+        today.filter(
+            status__in=(TicketStatus.DONE, TicketStatus.NO_SHOW), finished_at__gt=now - keep
+        )[:CALLS_KEPT]
     )
     return [
         {
@@ -341,17 +354,19 @@ def recent_calls(*, location: Location, limit: int = CALLS_SHOWN) -> list[dict[s
             "counter": t.counter.name if t.counter else "",
             "called_at": t.called_at,
             "calls": t.calls,
+            "finished": t.status != TicketStatus.CALLED,
         }
-        for t in rows
+        for t in live + earlier
     ]
 
 
 def calls_version(calls: list[dict[str, object]]) -> str:
-    """Changes whenever the shown calls change (a new call, a recall, a finished ticket)."""
+    """Changes whenever the shown calls change (a new call, a recall, a finished ticket, an
+    earlier call whose time on screen is up)."""
     text = "|".join(
         f"{c['number']};{c['counter']};"
         f"{c['called_at'].isoformat() if isinstance(c['called_at'], dt.datetime) else ''};"
-        f"{c['calls']}"
+        f"{c['calls']};{c['finished']}"
         for c in calls
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,7 +1,9 @@
-// Call display: poll the calls feed every second (data-interval, in ms) and redraw the fixed table body when its
-// version changes; announce new calls (aria-live) and play a short chime (Web Audio API).
+// Call display: poll the calls feed every second (data-interval, in ms) and redraw the fixed
+// table bodies when its version changes; announce new live calls (aria-live) and play a short
+// chime (Web Audio API). Finished calls the feed still sends (`finished`, for
+// CALL_DISPLAY_KEEP_MINUTES) go to the smaller "Earlier calls" table and are never announced.
 // Runs for days: one setTimeout chain (never stacking), one AudioContext, and only the keys of
-// the rows on screen are remembered.
+// the live rows on screen are remembered.
 (function () {
   "use strict";
   var root = document.getElementById("call-display");
@@ -12,6 +14,8 @@
   var say = root.getAttribute("data-say") || "%(number)s → %(counter)s";
   var body = document.getElementById("calls-body");
   var empty = document.getElementById("call-empty");
+  var earlierSection = document.getElementById("earlier-calls");
+  var earlierBody = document.getElementById("earlier-body");
   var announcer = document.getElementById("call-announcer");
   var offline = document.getElementById("display-offline");
   var soundButton = document.getElementById("sound-on");
@@ -45,17 +49,28 @@
     return td;
   }
 
+  function row(call) {
+    var tr = document.createElement("tr");
+    tr.appendChild(cell("call-number", call.number));
+    tr.appendChild(cell("call-counter", call.counter));
+    return tr;
+  }
+
   function render(calls) {
     var rows = [];
+    var earlier = [];
     var fresh = [];
     var keys = new Set();
-    calls.forEach(function (call, index) {
+    calls.forEach(function (call) {
+      var tr = row(call);
+      if (call.finished) {
+        tr.className = "call earlier";
+        earlier.push(tr);
+        return;
+      }
       var key = keyOf(call);
-      var tr = document.createElement("tr");
-      tr.className = "call" + (index === 0 ? " latest" : "");
+      tr.className = "call" + (rows.length === 0 ? " latest" : "");
       tr.setAttribute("data-key", key);
-      tr.appendChild(cell("call-number", call.number));
-      tr.appendChild(cell("call-counter", call.counter));
       if (!shown.has(key)) {
         tr.className += " fresh";
         fresh.push(call);
@@ -67,6 +82,10 @@
       rows.push(empty.content.cloneNode(true));
     }
     body.replaceChildren.apply(body, rows);
+    if (earlierBody && earlierSection) {
+      earlierBody.replaceChildren.apply(earlierBody, earlier);
+      earlierSection.hidden = !earlier.length;
+    }
     shown = keys;
     if (fresh.length) {
       announce(fresh);
