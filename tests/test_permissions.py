@@ -37,7 +37,7 @@ OTHER = "kundenzentrum-altona"
 IMMIGRATION = "auslaenderdienststelle-hamburg-mitte"
 WELCOME = "hamburg-welcome-center"  # serves both agencies
 ALL_ROLES = list(Role)
-CITY_WIDE = {Role.MANAGER, Role.ADMINISTRATOR}
+CITY_WIDE = {Role.MANAGER, Role.ADMINISTRATOR, Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}
 BOOK_WRITERS = {Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR}
 BOOK_READERS = BOOK_WRITERS | {Role.MANAGER}
 ON_SITE = BOOK_WRITERS  # front desk and counters (VisitsPerm.DESK / COUNTER)
@@ -121,6 +121,7 @@ def _page_expectations(role: Role | None) -> dict[str, int]:
             f"/visits/desk/{HOME}/": 302,
             "/visits/counter/": 302,
             f"/visits/kiosks/{HOME}/": 302,
+            "/staff/access-log/": 302,
         }
     city = role in CITY_WIDE
     home = role in SEES_HOME
@@ -132,6 +133,9 @@ def _page_expectations(role: Role | None) -> dict[str, int]:
         "/admin/": 200 if role is Role.ADMINISTRATOR else 403,
         "/admin/catalog/service/": 200 if role is Role.ADMINISTRATOR else 403,
         "/admin/accounts/user/": 200 if role is Role.ADMINISTRATOR else 403,
+        # Only the data protection officer reads the access log; it is not in the admin.
+        "/staff/access-log/": 200 if role is Role.DATA_PROTECTION else 403,
+        "/admin/accounts/accesslog/": 404 if role is Role.ADMINISTRATOR else 403,
         f"/appointments/staff/{HOME}/": 200 if role in BOOK_READERS else 403,
         f"/appointments/staff/{HOME}/find/?q=Anna": 200 if role in BOOK_READERS else 403,
         f"/appointments/staff/{OTHER}/": 200 if role in BOOK_READERS and city else 403,

@@ -23,7 +23,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from hamburg_service.accounts.models import AccessLog, AccessPurpose, DataCategory, Role
+from hamburg_service.accounts.models import (
+    AccessLog,
+    AccessLogSubject,
+    AccessPurpose,
+    DataCategory,
+    Role,
+)
 from hamburg_service.accounts.permissions import (
     ADMIN_APPS,
     BOTH_AGENCIES,
@@ -191,12 +197,14 @@ def access_record(
     case_reference: str = "",
     criteria: dict[str, Any] | None = None,
     hits: int | None = None,
+    persons: Sequence[int] = (),
     at: dt.datetime | None = None,
 ) -> AccessLog:
     """Record that a member of staff was shown personal data — which kinds, never the data.
-    Called by the selectors that show it, not by views."""
+    Called by the selectors that show it, not by views. `persons`: the ids of the person
+    records shown (a search lists several), so each person can learn of the read."""
     user = actor.user if isinstance(actor, Actor) else actor
-    return AccessLog.objects.create(
+    entry = AccessLog.objects.create(
         at=at or timezone.now(),
         actor=user,
         subject_type=subject_type[:40],
@@ -208,6 +216,11 @@ def access_record(
         criteria=criteria,
         hits=hits,
     )
+    if persons:
+        AccessLogSubject.objects.bulk_create(
+            AccessLogSubject(log=entry, person_id=pk) for pk in dict.fromkeys(persons)
+        )
+    return entry
 
 
 class RoleBackend:

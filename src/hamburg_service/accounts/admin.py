@@ -6,8 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hamburg_service.accounts.models import AccessLog, RoleAssignment, User
-from hamburg_service.core.admin import ReadOnlyAdmin
+from hamburg_service.accounts.models import RoleAssignment, User
 
 
 class RoleInline(admin.TabularInline):
@@ -36,8 +35,5 @@ class UserAdmin(DjangoUserAdmin):
         return ", ".join(str(r.get_role_display()) for r in obj.role_assignments.all())
 
 
-@admin.register(AccessLog)
-class AccessLogAdmin(ReadOnlyAdmin):
-    list_display = ("at", "actor", "subject_type", "subject_ref", "purpose", "categories", "hits")
-    list_filter = ("subject_type", "purpose")
-    date_hierarchy = "at"
+# The access log is not in the admin: only the data protection officer reads it, on its own
+# page (accounts.audit, /staff/access-log/).

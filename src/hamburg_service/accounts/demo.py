@@ -17,6 +17,8 @@ DEMO_LOCATIONS = {
     Role.LOCATION_LEAD: ["kundenzentrum-city"],
     Role.MANAGER: [],
     Role.ADMINISTRATOR: [],
+    Role.CENTRAL_REGISTRATION: [],
+    Role.DATA_PROTECTION: [],
 }
 
 

@@ -15,6 +15,10 @@ class Role(models.TextChoices):
     LOCATION_LEAD = "location_lead", _("Location lead")
     MANAGER = "manager", _("Manager (city-wide)")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The central registration office (Zentrale Meldestelle): information blocks (§ 51 BMG).
+    CENTRAL_REGISTRATION = "central_registration", _("Central registration office")
+    # The data protection officer: the only reader of the access log (§ 40 BMG).
+    DATA_PROTECTION = "data_protection", _("Data protection officer")
 
 
 class User(AbstractUser):
@@ -68,6 +72,16 @@ class AccessPurpose(models.TextChoices):
     FIND_FOR_CALLER = "find_for_caller", _("Finding an appointment for a caller")
     APPOINTMENT_DETAILS = "appointment_details", _("Details of an appointment")
     CLOSURE = "closure", _("Appointments hit by a closure, to move them")
+    # Reads of the person record (§ 40 BMG): a ticket, an appointment or a case as the
+    # reference, or one of the listed reasons.
+    PERSON_TICKET = "person_ticket", _("Serving the person at the counter (ticket)")
+    PERSON_APPOINTMENT = "person_appointment", _("An appointment of the person")
+    PERSON_CASE = "person_case", _("A case of the person")
+    PERSON_CORRECTION = "person_correction", _("Correcting the register")
+    PERSON_AUTHORITY = "person_authority", _("A request by another authority")
+    PERSON_SUBJECT_REQUEST = "person_subject_request", _("The person's own request")
+    PERSON_BLOCK = "person_block", _("Information block (§ 51 BMG)")
+    REGISTER_INFORMATION = "register_information", _("Register information (§ 44 BMG)")
 
 
 class DataCategory(models.TextChoices):
@@ -77,6 +91,12 @@ class DataCategory(models.TextChoices):
     CONTACT = "contact", _("e-mail and phone")
     APPOINTMENT = "appointment", _("appointment: place, time, services")
     HISTORY = "history", _("history of changes")
+    BIRTH = "birth", _("date and place of birth")
+    ADDRESS = "address", _("addresses")
+    NATIONALITY = "nationality", _("nationalities")
+    DOCUMENTS = "documents", _("identity documents")
+    RESIDENCE_TITLES = "residence_titles", _("residence titles")
+    BLOCK = "block", _("information block")
 
 
 class AccessLog(models.Model):
@@ -110,3 +130,19 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.subject_type} {self.subject_ref}"
+
+
+class AccessLogSubject(models.Model):
+    """A person whose data an access-log entry showed (one row per person: a search lists
+    several), so that a person can be told who read their data. The person is named by id
+    only: the record may be deleted by its retention rule before the log is."""
+
+    log = models.ForeignKey(AccessLog, on_delete=models.CASCADE, related_name="subjects")
+    person_id = models.PositiveBigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = _("person read")
+        verbose_name_plural = _("persons read")
+
+    def __str__(self) -> str:
+        return f"{self.log_id}: {self.person_id}"

@@ -27,6 +27,7 @@ class CatalogPerm(StrEnum):
 class AccountsPerm(StrEnum):
     STAFF_MANAGE = "accounts.staff_manage"  # staff accounts and roles
     ADMIN_SITE = "accounts.admin_site"  # the Django admin
+    ACCESS_LOG_READ = "accounts.access_log_read"  # the access log (§ 40 BMG)
 
 
 class FeedbackPerm(StrEnum):
@@ -44,7 +45,27 @@ class VisitsPerm(StrEnum):
     KIOSK_MANAGE = "visits.kiosk_manage"  # set up and revoke a location's ticket machines
 
 
-Perm = StaffPerm | CatalogPerm | AccountsPerm | FeedbackPerm | AppointmentsPerm | VisitsPerm
+class PeoplePerm(StrEnum):
+    """The person record is one register for the city: these hold city-wide for the roles
+    that grant them (people.access)."""
+
+    SEARCH = "people.search"  # find a person: a short list to pick the right one
+    REGISTER_READ = "people.register_read"  # names, birth, addresses, nationalities, ID papers
+    RESIDENCE_READ = "people.residence_read"  # residence titles and the eAT card
+    REGISTER_WRITE = "people.register_write"  # create, register a move, correct
+    RESIDENCE_WRITE = "people.residence_write"  # record residence titles
+    BLOCK_MANAGE = "people.block_manage"  # set, extend and lift information blocks
+
+
+Perm = (
+    StaffPerm
+    | CatalogPerm
+    | AccountsPerm
+    | FeedbackPerm
+    | AppointmentsPerm
+    | VisitsPerm
+    | PeoplePerm
+)
 DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     StaffPerm,
     CatalogPerm,
@@ -52,10 +73,19 @@ DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     FeedbackPerm,
     AppointmentsPerm,
     VisitsPerm,
+    PeoplePerm,
 )
 
 ALL_STAFF = frozenset(Role)
 _ON_SITE = frozenset({Role.FRONT_DESK, Role.CLERK, Role.LOCATION_LEAD, Role.ADMINISTRATOR})
+_REGISTER_READERS = frozenset(
+    {
+        Role.CLERK,
+        Role.CASEWORKER_REGISTRATION,
+        Role.CASEWORKER_IMMIGRATION,
+        Role.CENTRAL_REGISTRATION,
+    }
+)
 ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     StaffPerm.AREA: ALL_STAFF,
     CatalogPerm.LOCATION_VIEW: ALL_STAFF,
@@ -69,8 +99,22 @@ ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     VisitsPerm.DESK: _ON_SITE,
     VisitsPerm.COUNTER: _ON_SITE,
     VisitsPerm.KIOSK_MANAGE: frozenset({Role.LOCATION_LEAD, Role.ADMINISTRATOR}),
+    # Nobody reads the access log but the data protection officer; administrators neither.
+    AccountsPerm.ACCESS_LOG_READ: frozenset({Role.DATA_PROTECTION}),
+    # Registration staff see the register; immigration staff the register and residence
+    # matters; no other role sees a person (docs/people.md).
+    PeoplePerm.SEARCH: _REGISTER_READERS,
+    PeoplePerm.REGISTER_READ: _REGISTER_READERS,
+    PeoplePerm.RESIDENCE_READ: frozenset({Role.CASEWORKER_IMMIGRATION}),
+    PeoplePerm.REGISTER_WRITE: frozenset(
+        {Role.CLERK, Role.CASEWORKER_REGISTRATION, Role.CENTRAL_REGISTRATION}
+    ),
+    PeoplePerm.RESIDENCE_WRITE: frozenset({Role.CASEWORKER_IMMIGRATION}),
+    PeoplePerm.BLOCK_MANAGE: frozenset({Role.CENTRAL_REGISTRATION}),
 }
-CITY_WIDE_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+CITY_WIDE_ROLES = frozenset(
+    {Role.MANAGER, Role.ADMINISTRATOR, Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}
+)
 # Roles that act for one agency only; every other role acts for both.
 ROLE_AGENCIES: dict[Role, frozenset[str]] = {
     Role.CASEWORKER_REGISTRATION: frozenset({"residents"}),

@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", views.StaffLogoutView.as_view(), name="logout"),
     path("locations/<slug:slug>/", views.location_day, name="location"),
     path("closures/<int:closure_id>/delete/", views.closure_delete, name="closure-delete"),
+    path("access-log/", views.access_log, name="access-log"),
 ]

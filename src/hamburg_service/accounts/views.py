@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from hamburg_service.accounts import audit
 from hamburg_service.accounts.access import (
     actor_of,
     has_perm,
@@ -25,7 +26,9 @@ from hamburg_service.accounts.access import (
     roles_of,
     staff_required,
 )
+from hamburg_service.accounts.models import AccessLog, AccessPurpose
 from hamburg_service.accounts.permissions import (
+    AccountsPerm,
     AppointmentsPerm,
     CatalogPerm,
     StaffPerm,
@@ -36,7 +39,7 @@ from hamburg_service.catalog import services as catalog_services
 from hamburg_service.catalog.models import Counter, Location
 from hamburg_service.core.dates import BoundedDateField
 from hamburg_service.core.errors import AppError
-from hamburg_service.core.forms import AccessibleErrorsMixin
+from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
 from hamburg_service.core.pages import attempt, page_status
 
 
@@ -170,3 +173,52 @@ def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
     catalog_services.closure_delete(closure=closure, actor=actor_of(request))
     messages.success(request, _("The closure has been removed."))
     return redirect("accounts:location", slug=closure.location.slug)
+
+
+class AccessLogFilterForm(AccessibleErrorsMixin, forms.Form):
+    first_day = BoundedDateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last_day = BoundedDateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    staff = forms.CharField(label=_("Staff member (username)"), max_length=150, required=False)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"), choices=[("", _("Any")), *AccessPurpose.choices], required=False
+    )
+    person = forms.IntegerField(
+        label=_("Person (record number)"), min_value=1, max_value=2**62, required=False
+    )
+
+
+@require_GET
+@staff_required(AccountsPerm.ACCESS_LOG_READ)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """The access log, for the data protection officer: who read which personal data, when,
+    for what purpose; filtered, newest first, fifty at a time."""
+    form = AccessLogFilterForm(request.GET or None)
+    entries: list[AccessLog] = []
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        entries = audit.access_log_page(
+            user=request.user,
+            where=audit.LogFilter(
+                first_day=data.get("first_day"),
+                last_day=data.get("last_day"),
+                staff=data.get("staff") or "",
+                purpose=data.get("purpose") or "",
+                person_id=data.get("person"),
+            ),
+            before=posted_id(request.GET.get("before")),
+        )
+    older = ""
+    if len(entries) == audit.PAGE_SIZE:
+        query = request.GET.copy()
+        query["before"] = str(entries[-1].pk)
+        older = f"?{query.urlencode()}"
+    return render(
+        request,
+        "accounts/access_log.html",
+        {"form": form, "entries": entries, "older": older},
+        status=page_status(None, form),
+    )
