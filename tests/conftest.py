@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -117,3 +118,20 @@ def default_language():
     language active in the thread afterwards."""
     with translation.override(django_settings.LANGUAGE_CODE):
         yield
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory of signing keys for the whole run (created on first use), never var/."""
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(autouse=True)
+def signing_keys_elsewhere(settings, keys_dir: Path) -> None:
+    """Certificates and letters sign with keys under a temporary directory."""
+    settings.KEYS_DIR = keys_dir
+    settings.SIGNING_KEY_FILE = keys_dir / "qr-ed25519.pem"
+    settings.SIGNING_PREVIOUS_KEYS_FILE = keys_dir / "qr-ed25519-previous.pem"
+    settings.DOCUMENT_SIGNING_KEY_FILE = keys_dir / "document-signing-key.pem"
+    settings.DOCUMENT_SIGNING_CERT_FILE = keys_dir / "document-signing-cert.pem"
+    settings.DOCUMENT_PREVIOUS_CERTS_FILE = keys_dir / "document-signing-previous.pem"

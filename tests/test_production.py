@@ -41,6 +41,18 @@ PRODUCTION = {
 }
 
 
+@pytest.fixture(scope="module", autouse=True)
+def provided_keys(keys_dir: Path) -> None:
+    """Production is given its signing keys (created here as an operator would, with
+    `keys_create`); the processes these tests start find them under KEYS_DIR."""
+    result = run_django(
+        "from django.core.management import call_command\ncall_command('keys_create')\n",
+        KEYS_DIR=str(keys_dir),
+    )
+    assert result.returncode == 0, result.stderr
+    PRODUCTION["KEYS_DIR"] = str(keys_dir)
+
+
 # What a multi-process deployment behind a proxy adds (docs/deploy.md); the check does not
 # connect to the cache.
 BEHIND_A_PROXY = {"CACHE_URL": "redis://127.0.0.1:6379/0", "TRUSTED_PROXIES": "1"}
@@ -105,6 +117,16 @@ def test_the_deploy_check_fails_on_a_set_up_that_lacks_a_protection(settings, la
         if message.id and message.id.startswith("hamburg.") and message.is_serious()
     ]
     assert set(found) == {error}
+
+
+def test_the_deploy_check_fails_without_the_signing_keys(tmp_path):
+    result = run_django(
+        "from django.core.management import call_command\ncall_command('check', '--deploy')\n",
+        **PRODUCTION | {"KEYS_DIR": str(tmp_path)},
+        **BEHIND_A_PROXY,
+    )
+    assert result.returncode != 0
+    assert set(re.findall(r"hamburg\.E\d+", result.stderr)) == {"hamburg.E010"}
 
 
 def test_the_deploy_check_passes_without_proxies_when_that_is_said():

@@ -33,6 +33,9 @@ if ENVIRONMENT not in {"development", "production"}:
     raise ImproperlyConfigured("ENVIRONMENT must be 'development' or 'production'.")
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+# With DEBUG, an unknown address still gets the real 404 page; this asks for Django's technical
+# one (the URL patterns tried) instead.
+DEBUG_TECHNICAL_404 = env_bool("DEBUG_TECHNICAL_404", False)
 
 
 def _secret_key() -> str:
@@ -53,6 +56,8 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# A form sent without its token gets our 403 page (the API its problem), not Django's.
+CSRF_FAILURE_VIEW = "hamburg_service.core.error_pages.csrf_failure"
 
 INSTALLED_APPS = [
     "hamburg_service.accounts.admin_apps.HamburgAdminConfig",
@@ -63,13 +68,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
-    "ninja",
     "django_tasks",
     "django_tasks_db",
     "hamburg_service.core",
     "hamburg_service.catalog",
     "hamburg_service.accounts",
     "hamburg_service.notifications",
+    "hamburg_service.people",
     "hamburg_service.feedback",
     "hamburg_service.appointments",
     "hamburg_service.visits",
@@ -90,6 +95,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hamburg_service.core.middleware.SecurityHeadersMiddleware",
+    # Our 404 page also with DEBUG (inside Common and Locale: their redirects of a 404 stay).
+    "hamburg_service.core.middleware.ErrorPagesMiddleware",
     "hamburg_service.core.pages.AppErrorMiddleware",
     # Must stay last: it locks out after repeated failed sign-ins.
     "axes.middleware.AxesMiddleware",
@@ -314,6 +321,8 @@ PRIORITY_SERVICES = env_list("PRIORITY_SERVICES", "")
 NO_SHOW_AFTER_CALLS = int(os.environ.get("NO_SHOW_AFTER_CALLS", "3"))
 # How often a call display asks for new calls (milliseconds): the delay of a number on screen.
 CALL_DISPLAY_POLL_MS = max(200, int(os.environ.get("CALL_DISPLAY_POLL_MS", "1000")))
+# How long a finished call stays on the call display as an earlier call (0 = not at all).
+CALL_DISPLAY_KEEP_MINUTES = max(0, int(os.environ.get("CALL_DISPLAY_KEEP_MINUTES", "5")))
 CALL_NOTICE_MINUTES = int(os.environ.get("CALL_NOTICE_MINUTES", "10"))
 REMINDER_HOURS_BEFORE = int(os.environ.get("REMINDER_HOURS_BEFORE", "48"))
 # Public booking pauses for a person with this many no-shows in the last 12 months (0 = never).
@@ -331,3 +340,32 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# --- The person record (docs/people.md) ---
+# Information blocks (§ 51 BMG): the central registration office is told this many days
+# before one ends, at this address (empty: not mailed; the office's list shows them anyway).
+BLOCK_REMIND_DAYS = int(os.environ.get("BLOCK_REMIND_DAYS", "42"))
+CENTRAL_REGISTRATION_EMAIL = os.environ.get("CENTRAL_REGISTRATION_EMAIL", "")
+
+# --- Documents: the city's signing keys (docs/documents.md, core/signing.py, core/pdf.py) ---
+# Outside the web root. In development and tests a missing key is created on first use (mode
+# 600); production never creates one: they are provided (`manage.py keys_create` on the key
+# host, or the city's PKI) and `check --deploy` fails without them.
+KEYS_DIR = Path(os.environ.get("KEYS_DIR", VAR_DIR / "keys"))
+# Ed25519 private key (PEM, PKCS#8) that signs the payloads of QR codes.
+SIGNING_KEY_FILE = Path(os.environ.get("SIGNING_KEY_FILE", KEYS_DIR / "qr-ed25519.pem"))
+# Earlier QR public keys (PEM blocks, one after the other): their codes still verify.
+SIGNING_PREVIOUS_KEYS_FILE = Path(
+    os.environ.get("SIGNING_PREVIOUS_KEYS_FILE", KEYS_DIR / "qr-ed25519-previous.pem")
+)
+# ECDSA P-256 key and X.509 certificate that sign PDFs (PAdES), and earlier certificates.
+DOCUMENT_SIGNING_KEY_FILE = Path(
+    os.environ.get("DOCUMENT_SIGNING_KEY_FILE", KEYS_DIR / "document-signing-key.pem")
+)
+DOCUMENT_SIGNING_CERT_FILE = Path(
+    os.environ.get("DOCUMENT_SIGNING_CERT_FILE", KEYS_DIR / "document-signing-cert.pem")
+)
+DOCUMENT_PREVIOUS_CERTS_FILE = Path(
+    os.environ.get("DOCUMENT_PREVIOUS_CERTS_FILE", KEYS_DIR / "document-signing-previous.pem")
+)
+# --- end of documents ---

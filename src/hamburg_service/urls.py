@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("appointments/", include("hamburg_service.appointments.urls")),
     path("visits/", include("hamburg_service.visits.urls")),
     path("staff/feedback/", include("hamburg_service.feedback.urls")),
+    path("staff/people/", include("hamburg_service.people.urls")),
     path("staff/", include("hamburg_service.accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

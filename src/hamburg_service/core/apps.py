@@ -11,4 +11,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from hamburg_service.core import checks  # noqa: F401 - registers the system checks
+        # Registers the system checks (signing: the production keys).
+        from hamburg_service.core import checks, signing  # noqa: F401

@@ -1,0 +1,13 @@
+"""The person record's periodic jobs (run by `manage.py scheduler`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hamburg_service.core.scheduler import job
+from hamburg_service.people.services import blocks
+
+
+@job("people.block_reminders", daily_at=dt.time(6, 0))
+def block_reminders(now: dt.datetime) -> int:
+    return blocks.blocks_remind_ending(now=now)
