@@ -42,6 +42,7 @@ from hamburg_service.core.errors import (
     out_of_range,
 )
 from hamburg_service.core.problems import problem_body
+from hamburg_service.people.api import router as people_router
 from hamburg_service.visits.api import router as visits_router
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ api.add_router("", catalog_staff_router)
 api.add_router("", accounts_router)
 api.add_router("", appointments_router)
 api.add_router("", visits_router)
+api.add_router("", people_router)
 
 
 def problem(request: HttpRequest, *, status: int, **fields: Any) -> HttpResponse:

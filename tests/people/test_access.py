@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import get_args
 
 import pytest
 import time_machine
@@ -18,6 +19,8 @@ from hamburg_service.accounts.models import AccessLog, AccessLogSubject, Role
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import Conflict
 from hamburg_service.people import jobs
+from hamburg_service.people.access import STAFF_PURPOSES
+from hamburg_service.people.api import Purposes
 from hamburg_service.people.models import InformationBlock, PersonEvent
 from hamburg_service.people.services import blocks, identity, merging, papers, residences
 from tests.support.db import unchanged
@@ -270,6 +273,10 @@ PERSON_URLS = [
     ("/staff/people/{id}/?purpose=person_ticket&reference=A1&history=1", "person"),
     ("/staff/people/{id}/?purpose=person_ticket&reference=A1&on=2025-03-01", "person"),
     ("/en/staff/people/{id}/?purpose=person_case&reference=C1", "person"),
+    ("/api/v1/people?name=Yilmaz&purpose=person_ticket&reference=A1", "person_search"),
+    ("/api/v1/people/{id}?purpose=person_ticket&reference=A1", "person"),
+    ("/api/v1/people/{id}?purpose=person_authority&on=2025-03-01", "person"),
+    ("/api/v1/people/{id}/history?purpose=person_correction", "person"),
 ]
 
 
@@ -283,3 +290,33 @@ def test_every_url_that_shows_person_data_writes_its_entry(anna, client_as, url,
     entry = AccessLog.objects.latest("pk")
     assert entry.subject_type == kind
     assert AccessLogSubject.objects.filter(log=entry, person_id=anna.pk).exists()
+
+
+def test_the_api_answers_by_role_like_the_pages(anna, client_as):
+    url = f"/api/v1/people/{anna.pk}"
+    assert Client().get(url, PURPOSE).status_code == 401
+    clerk = client_as(Role.CLERK).get(url, PURPOSE).json()
+    assert clerk["family_name"] == "Yılmaz"
+    assert clerk["residences"][0]["street"] == "Kirchenallee"
+    assert clerk["residence_titles"] is None  # not a reader of residence matters
+    assert [d["kind"] for d in clerk["documents"]] == ["passport"]
+    immigration = client_as(Role.CASEWORKER_IMMIGRATION).get(url, PURPOSE).json()
+    assert [t["kind"] for t in immigration["residence_titles"]] == ["blue_card"]
+    assert {d["kind"] for d in immigration["documents"]} == {"passport", "eat"}
+    with unchanged(AccessLog):
+        for role in (Role.FRONT_DESK, Role.MANAGER, Role.ADMINISTRATOR, Role.DATA_PROTECTION):
+            client = client_as(role)
+            assert client.get(url, PURPOSE).status_code == 404
+            assert client.get("/api/v1/people", {"name": "Yilmaz", **PURPOSE}).status_code == 403
+        missing = client_as(Role.CLERK).get("/api/v1/people/999999", PURPOSE)
+        assert missing.status_code == 404
+        no_purpose = client_as(Role.CLERK).get(url)
+        assert no_purpose.status_code == 422
+    history = client_as(Role.CLERK).get(f"{url}/history", {"purpose": "person_correction"})
+    kinds = [e["kind"] for e in history.json()]
+    assert "moved_in" in kinds
+    assert "title_recorded" not in kinds  # a residence matter
+
+
+def test_the_api_documents_exactly_the_staff_purposes():
+    assert list(get_args(Purposes)) == [str(p) for p in STAFF_PURPOSES]

@@ -28,7 +28,7 @@ from hamburg_service.accounts.access import access_record, has_perm
 from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.actors import Actor
-from hamburg_service.core.errors import InvalidInput, NotFound
+from hamburg_service.core.errors import Forbidden, InvalidInput, NotFound
 from hamburg_service.core.text import text_refused
 from hamburg_service.people import selectors
 from hamburg_service.people.checks import BirthDate, today_in_hamburg
@@ -93,6 +93,18 @@ class Purpose:
         return cls(kind, reference if kind in NEEDS_REFERENCE else reference[:40])
 
 
+def search_allowed(actor: Actor) -> None:
+    """Forbidden unless the reader may search people (checked before anything else)."""
+    if not has_perm(_user(actor), PeoplePerm.SEARCH):
+        raise Forbidden(_("Your role does not allow this here."), code="role-forbids")
+
+
+def read_allowed(actor: Actor) -> None:
+    """NotFound — as for a person who does not exist — unless the reader may read records."""
+    if not has_perm(_user(actor), PeoplePerm.REGISTER_READ):
+        raise _person_unknown()
+
+
 def _person_unknown() -> NotFound:
     # One answer for unknown, merged away, and not to be seen by this reader.
     return NotFound(_("There is no such person."), code="person-unknown")
@@ -121,9 +133,7 @@ def persons_search(
     """Find people by name (any spelling or script: phonetic and transliterated) and, where
     given, date of birth, for a member of staff allowed to search; logged with the criteria
     and the number of hits. Three queries, however large the register."""
-    user = _user(actor)
-    if not has_perm(user, PeoplePerm.SEARCH):
-        raise _person_unknown()
+    search_allowed(actor)
     if len(name.strip()) < 2:
         raise InvalidInput.field("name", _("Enter at least two letters of the name."))
     with transaction.atomic():
