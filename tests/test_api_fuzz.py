@@ -134,6 +134,8 @@ REFUSES_VALID_DATA = {
     "POST /api/v1/appointments": "unknown location or services, a time that is not free",
     "POST /api/v1/appointments/{token}/move": "a time that is not free or not bookable",
     "POST /api/v1/waitlist": "unknown services, dates outside the booking window",
+    # register information: DIN 91379 names, a date of birth or a Hamburg address (§ 44 BMG)
+    "POST /api/v1/register-information": "names with digits, neither birth date nor address",
     # the catalogue's rules across fields
     "POST /api/v1/locations/{slug}/schedules": "closes before opens, valid_until before from",
     "POST /api/v1/locations/{slug}/closures": "end before start, unknown counter names",

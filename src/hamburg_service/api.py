@@ -43,6 +43,7 @@ from hamburg_service.core.errors import (
 )
 from hamburg_service.core.problems import problem_body
 from hamburg_service.people.api import router as people_router
+from hamburg_service.people.api_public import router as register_information_router
 from hamburg_service.visits.api import router as visits_router
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ api.add_router("", accounts_router)
 api.add_router("", appointments_router)
 api.add_router("", visits_router)
 api.add_router("", people_router)
+api.add_router("", register_information_router)
 
 
 def problem(request: HttpRequest, *, status: int, **fields: Any) -> HttpResponse:

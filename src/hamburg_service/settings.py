@@ -346,6 +346,18 @@ LOGGING = {
 # before one ends, at this address (empty: not mailed; the office's list shows them anyway).
 BLOCK_REMIND_DAYS = int(os.environ.get("BLOCK_REMIND_DAYS", "42"))
 CENTRAL_REGISTRATION_EMAIL = os.environ.get("CENTRAL_REGISTRATION_EMAIL", "")
+# "Who read my data": how long the mailed link works, and the purposes whose reads are not
+# told (bodies exempt by law, e.g. security authorities' requests: person_authority).
+MY_DATA_LINK_HOURS = int(os.environ.get("MY_DATA_LINK_HOURS", "24"))
+MY_DATA_HELD_BACK = env_list("MY_DATA_HELD_BACK", "")
+# Registration certificates (Meldebescheinigung): checks on the public page /verify/ per client
+# address, and by number and code per certificate number (a guessed code meets this first).
+CERTIFICATE_VERIFY_RATE = os.environ.get("CERTIFICATE_VERIFY_RATE", "30/10m")
+CERTIFICATE_VERIFY_NUMBER_RATE = os.environ.get("CERTIFICATE_VERIFY_NUMBER_RATE", "10/h")
+# Register information (einfache Melderegisterauskunft, § 44 BMG): the fee recorded as due for
+# every answered request (cents; 1000 = €10.00), and the requests per client address.
+REGISTER_INFORMATION_FEE_CENTS = int(os.environ.get("REGISTER_INFORMATION_FEE_CENTS", "1000"))
+RATE_LIMIT_REGISTER_INFORMATION = os.environ.get("RATE_LIMIT_REGISTER_INFORMATION", "20/h")
 
 # --- Documents: the city's signing keys (docs/documents.md, core/signing.py, core/pdf.py) ---
 # Outside the web root. In development and tests a missing key is created on first use (mode

@@ -3,11 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from hamburg_service.api import api, api_docs
+from hamburg_service.core.key_set import key_set
 from hamburg_service.web import views as web_views
 
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
+    path(".well-known/hamburg-service-keys.json", key_set, name="key-set"),
 ]
 urlpatterns += i18n_patterns(
     # A page of the site: German at /api/docs, English at /en/api/docs.
@@ -17,6 +19,9 @@ urlpatterns += i18n_patterns(
     path("visits/", include("hamburg_service.visits.urls")),
     path("staff/feedback/", include("hamburg_service.feedback.urls")),
     path("staff/people/", include("hamburg_service.people.urls")),
+    path("my-data/", include("hamburg_service.people.my_data_urls")),
+    path("register-information/", include("hamburg_service.people.public_urls")),
+    path("verify/", include("hamburg_service.people.public_verify_urls")),
     path("staff/", include("hamburg_service.accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

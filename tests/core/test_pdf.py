@@ -119,7 +119,7 @@ def test_the_pdf_is_tagged_with_language_and_title(rendered: Rendered) -> None:
     assert root["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)  # type: ignore[index]
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert reader.metadata is not None
-    assert reader.metadata.title == "Registration certificate"  # a test text: no translation
+    assert reader.metadata.title == "Meldebescheinigung"  # rendered in German
     assert b"pdfuaid" in reader.xmp_metadata.stream.get_data()  # type: ignore[union-attr]
     elements = structure(root["/StructTreeRoot"], [])
     kinds = [kind for kind, _alt in elements]
@@ -191,8 +191,8 @@ def test_pdf_signature_check(keys_of: Rendered) -> None:
 
 
 def test_altered_bytes_break_the_signature(keys_of: Rendered) -> None:
-    assert keys_of.pdf.count(b"/Title (Registration certificate)") == 1
-    altered = keys_of.pdf.replace(b"(Registration certificate)", b"(Registration certificatE)")
+    assert keys_of.pdf.count(b"/Title (Meldebescheinigung)") == 1
+    altered = keys_of.pdf.replace(b"(Meldebescheinigung)", b"(Meldebescheinigunq)")
     roots = list(load_certs_from_pemder_data((keys_of.keys / "document-cert.pem").read_bytes()))
     (signature,) = PdfFileReader(io.BytesIO(altered)).embedded_signatures
 

@@ -55,6 +55,7 @@ class PeoplePerm(StrEnum):
     REGISTER_WRITE = "people.register_write"  # create, register a move, correct
     RESIDENCE_WRITE = "people.residence_write"  # record residence titles
     BLOCK_MANAGE = "people.block_manage"  # set, extend and lift information blocks
+    INFORMATION_LOG_READ = "people.information_log_read"  # register information requests
 
 
 Perm = (
@@ -111,6 +112,9 @@ ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     ),
     PeoplePerm.RESIDENCE_WRITE: frozenset({Role.CASEWORKER_IMMIGRATION}),
     PeoplePerm.BLOCK_MANAGE: frozenset({Role.CENTRAL_REGISTRATION}),
+    # Register information requests (§ 44 BMG) with their § 51 notices: the office and the
+    # data protection officer.
+    PeoplePerm.INFORMATION_LOG_READ: frozenset({Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}),
 }
 CITY_WIDE_ROLES = frozenset(
     {Role.MANAGER, Role.ADMINISTRATOR, Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}

@@ -9,4 +9,8 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Every process that sends the outbox must know how these e-mails are written.
-        from hamburg_service.appointments import mails  # noqa: F401
+        # Its part of the person's record (people.panels).
+        from hamburg_service.appointments import (
+            mails,  # noqa: F401
+            panels,  # noqa: F401
+        )

@@ -64,6 +64,11 @@ class Appointment(models.Model):
     email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     language = models.CharField(_("language"), max_length=5, default="de")
+    # The person's record, once a clerk has identified them at the counter (a booking alone
+    # never creates or finds a person).
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # The manage link's token is derived from this nonce and SECRET_KEY (so reminders can carry
     # the link again); only its hash is stored for the lookup.
     manage_nonce = models.CharField(max_length=32, blank=True, editable=False)
@@ -195,6 +200,7 @@ class EventKind(models.TextChoices):
     REMINDED = "reminded", _("reminder sent")
     KEPT = "kept", _("still needed")
     CLOSURE = "closure", _("told about a closure")
+    PERSON_LINKED = "person", _("linked to the person's record")
 
 
 class AppointmentEvent(Event):

@@ -45,7 +45,7 @@ class LanguageChoiceMiddleware:
     pages: the API, static files and the health check are left alone.
     """
 
-    EXEMPT = ("/api/v1/", "/static/", "/media/", "/healthz")  # /api/docs is a page
+    EXEMPT = ("/api/v1/", "/static/", "/media/", "/healthz", "/.well-known/")  # /api/docs: a page
     # Screens shared by many people (ticket machine, call display): one visitor's choice must
     # not stick to the device, nor the device's own browser language move it.
     SHARED_SCREENS = re.compile(r"^(/[a-z]{2})?/visits/(kiosk|display)/")

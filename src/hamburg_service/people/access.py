@@ -43,6 +43,7 @@ from hamburg_service.people.models import (
     ResidenceKind,
     ResidenceTitle,
 )
+from hamburg_service.people.panels import Panel, panels_for
 
 # The purposes a member of staff may give for reading a person's data; the first three name
 # what they are about by its reference.
@@ -103,6 +104,20 @@ def read_allowed(actor: Actor) -> None:
     """NotFound — as for a person who does not exist — unless the reader may read records."""
     if not has_perm(_user(actor), PeoplePerm.REGISTER_READ):
         raise _person_unknown()
+
+
+def person_ref(*, actor: Actor, person_id: int | None) -> Person:
+    """The record `person_id`, to point to it (link a ticket): nothing of it is shown, so
+    nothing is logged; NotFound as for an unknown record unless the reader may read records."""
+    read_allowed(actor)
+    person = (
+        Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
+        if person_id is not None and 0 < person_id < 2**63
+        else None
+    )
+    if person is None:
+        raise _person_unknown()
+    return person
 
 
 def _person_unknown() -> NotFound:
@@ -220,6 +235,7 @@ class PersonRecord:
     documents: list[IdentityDocument] = field(default_factory=list)
     titles: list[ResidenceTitle] = field(default_factory=list)
     events: list[PersonEvent] = field(default_factory=list)
+    panels: list[Panel] = field(default_factory=list)
     block: InformationBlock | None = None
     sees_residence_matters: bool = False
 
@@ -276,6 +292,8 @@ def person_for(
                 .order_by("-at", "-pk")[:200]
                 if residence_matters or not _residence_matter(event)
             ]
+        panels = panels_for(person_id)
+        categories.extend(dict.fromkeys(p.category for p in panels if p.rows))
         past = list(
             Residence.objects.filter(person_id=person_id, voided_at__isnull=True)
             .exclude(pk__in=[r.pk for r in state.residences])
@@ -304,6 +322,7 @@ def person_for(
         ],
         titles=state.titles if residence_matters else [],
         events=events,
+        panels=panels,
         block=block,
         sees_residence_matters=residence_matters,
     )

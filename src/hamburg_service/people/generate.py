@@ -260,6 +260,7 @@ class _Generator:
                 "moved_away_country": "",
                 "merged_into_id": None,
                 "created_at": created_at,
+                "contact_email": "",
             }
         )
 

@@ -563,6 +563,7 @@ def _rows_write(batch: list[_Prepared], *, actor: Actor, now: dt.datetime) -> No
             "moved_away_country": "",
             "merged_into_id": None,
             "created_at": now,
+            "contact_email": "",
         }
         people.append(tuple(values[c] for c in columns_of(Person)))
         for code in p.person.nationalities:

@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from hamburg_service.core.scheduler import job
+from hamburg_service.people import information
 from hamburg_service.people.services import blocks
 
 
 @job("people.block_reminders", daily_at=dt.time(6, 0))
 def block_reminders(now: dt.datetime) -> int:
     return blocks.blocks_remind_ending(now=now)
+
+
+@job("people.register_information_settle", every=dt.timedelta(minutes=1))
+def register_information_settle(now: dt.datetime) -> int:
+    # Behind the task each request enqueues: no receipt or § 51 notice is lost.
+    return information.register_information_settle_due(now=now)

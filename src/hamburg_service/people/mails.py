@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
 from hamburg_service.notifications.services import message_queue
@@ -30,4 +31,13 @@ def block_ending(context: dict[str, Any]) -> Rendered:
     return text_mail(
         "people/mail/block_ending.txt",
         {"block": block, "url": f"{settings.SITE_URL}/staff/people/{block.person_id}/"},
+    )
+
+
+@renderer("people/my_data_link")
+def my_data_link(context: dict[str, Any]) -> Rendered:
+    # The outbox renders in the recipient's language: the link is in it too.
+    url = settings.SITE_URL + reverse("my-data:report", args=[context["token"]])
+    return text_mail(
+        "people/mail/my_data_link.txt", {"url": url, "hours": settings.MY_DATA_LINK_HOURS}
     )

@@ -95,6 +95,9 @@ class Person(models.Model):
         verbose_name=_("merged into"),
     )
     created_at = models.DateTimeField(_("created"))
+    # Given by the person at the counter, with their consent, for notices about their data
+    # ("who read my data"); never shown in search lists. Stored normalised (lower case).
+    contact_email = models.EmailField(_("e-mail for notices"), blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("person")
@@ -350,6 +353,8 @@ class PersonEventKind(models.TextChoices):
     BLOCK_SET = "block_set", _("information block set")
     BLOCK_EXTENDED = "block_extended", _("information block extended")
     BLOCK_LIFTED = "block_lifted", _("information block lifted")
+    CERTIFICATE_ISSUED = "certificate_issued", _("registration certificate issued")
+    CERTIFICATE_REVOKED = "certificate_revoked", _("registration certificate revoked")
 
 
 class PersonEvent(Event):
@@ -361,3 +366,179 @@ class PersonEvent(Event):
         verbose_name = _("person event")
         verbose_name_plural = _("person events")
         indexes = [models.Index(fields=["person", "at"], name="person_event_at")]
+
+
+# --- Registration certificates (Meldebescheinigung, § 18 BMG): people/certificates.py ---
+
+
+class CertificateSequence(models.Model):
+    """The last registration certificate number given in a year (`MB-2026-000123`): one row a
+    year, counted up under its row lock in a transaction of its own (a failed issue leaves a
+    gap, never a number given twice)."""
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class Certificate(models.Model):
+    """Meldebescheinigung (§ 18 Abs. 1 BMG): what was printed, as it was on the day it was
+    issued (`data`, the very dict its QR code signs: the record may change later), the public
+    number, and the hash of the secret verification code printed beside it (the code itself is
+    never stored: it exists only on the PDF handed out)."""
+
+    number = models.CharField(_("certificate number"), max_length=24, unique=True)
+    code_hash = models.CharField(max_length=200, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="certificates")
+    # Compact keys, as in the QR code: c number, n family name, g given names, dr doctoral
+    # degree, b date of birth (00 for unknown parts), a/m main residence and moved in on,
+    # s secondary residences [{a, m}].
+    data = models.JSONField(_("data printed"))
+    language = models.CharField(_("language"), max_length=5)
+    issued_at = models.DateTimeField(_("issued"))
+    issued_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_reason = models.CharField(_("why it was revoked"), max_length=500, blank=True)
+    # Verifications on the public page: genuine (right code or genuine QR code), and wrong
+    # codes given with this number.
+    verified_count = models.PositiveIntegerField(_("verified"), default=0)
+    failed_count = models.PositiveIntegerField(_("wrong codes"), default=0)
+    last_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration certificate")
+        verbose_name_plural = _("registration certificates")
+        ordering = ["-issued_at", "-pk"]
+        indexes = [models.Index(fields=["person", "issued_at"], name="certificate_person_issued")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True, revoked_reason="")
+                | (Q(revoked_at__isnull=False) & ~Q(revoked_reason="")),
+                name="certificate_revoked_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateCheckOutcome(models.TextChoices):
+    """How a verification on the public page ended: by number and code, or by the QR code's
+    text (the refusals are `core.signing.payload_verify`'s)."""
+
+    CODE_VALID = "code_valid", _("number and code: valid")
+    CODE_REVOKED = "code_revoked", _("number and code: revoked")
+    CODE_NOT_VALID = "code_not_valid", _("number and code: not valid")
+    QR_VALID = "qr_valid", _("QR code: valid")
+    QR_REVOKED = "qr_revoked", _("QR code: revoked")
+    QR_NOT_ON_FILE = "qr_not_on_file", _("QR code: genuine signature, no such certificate")
+    QR_MALFORMED = "qr_malformed", _("QR code: not a code of ours")
+    QR_KEY_UNKNOWN = "qr_key_unknown", _("QR code: unknown key")
+    QR_SIGNATURE_INVALID = "qr_signature_invalid", _("QR code: altered")
+    QR_KIND = "qr_kind", _("QR code: another kind of document")
+
+
+class CertificateCheckCount(models.Model):
+    """Verifications a day by outcome, without personal data (kept for figures)."""
+
+    day = models.DateField(_("day"))
+    outcome = models.CharField(_("outcome"), max_length=30, choices=CertificateCheckOutcome.choices)
+    checks = models.PositiveIntegerField(_("verifications"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate verification count")
+        verbose_name_plural = _("certificate verification counts")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "outcome"], name="certificate_check_day_outcome")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.outcome}: {self.checks}"
+
+
+class InformationPurpose(models.TextChoices):
+    """Why register information is asked for: § 44 (1) sentence 2 BMG wants a commercial
+    purpose declared."""
+
+    PRIVATE = "private", _("private")
+    COMMERCIAL = "commercial", _("commercial")
+
+
+class InformationAnswer(models.TextChoices):
+    """The one answer a register information request gets. "Not found" covers unknown,
+    deceased, moved away and blocked (§ 51 BMG) alike."""
+
+    FOUND = "found", _("found")
+    NOT_FOUND = "not_found", _("not found")
+    NOT_UNIQUE = "not_unique", _("not unique")
+
+
+class InformationChannel(models.TextChoices):
+    PAGE = "page", _("web page")
+    API = "api", _("API")
+
+
+class RegisterInformationRequest(models.Model):
+    """Einfache Melderegisterauskunft (§ 44 BMG): one row per answered request — who asked,
+    why, with which details, what they were told, and the fee. Read by the data protection
+    officer and the central registration office only; the person matched (`person`, also a
+    blocked one) and the blocks (`blocks`) are never shown to the requester."""
+
+    reference = models.CharField(_("request number"), max_length=12, unique=True)
+    at = models.DateTimeField(_("asked at"))
+    channel = models.CharField(_("channel"), max_length=4, choices=InformationChannel.choices)
+    language = models.CharField(_("language"), max_length=5, default="de")
+    requester_name = models.CharField(_("requester"), max_length=150)
+    requester_email = models.EmailField(_("requester's e-mail address"), max_length=254)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=InformationPurpose.choices)
+    commercial_purpose = models.CharField(_("commercial purpose"), max_length=200, blank=True)
+    # The details given, as checked: names, date of birth and/or former address.
+    criteria = models.JSONField(_("details given"), default=dict)
+    answer = models.CharField(_("answer"), max_length=10, choices=InformationAnswer.choices)
+    # The person found, or the blocked person the answer "not found" stands for.
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    # § 51 BMG: the blocks in force of the persons who matched; each person is told.
+    blocked = models.BooleanField(_("a blocked person matched"), default=False)
+    blocks = models.JSONField(_("information blocks"), default=list, blank=True)
+    notified_at = models.DateTimeField(_("registration office told"), null=True, blank=True)
+    receipt_queued_at = models.DateTimeField(_("receipt queued"), null=True, blank=True)
+    fee_cents = models.PositiveIntegerField(_("fee due (cents)"))
+
+    class Meta:
+        verbose_name = _("register information request")
+        verbose_name_plural = _("register information requests")
+        indexes = [
+            models.Index(fields=["at"], name="information_request_at"),
+            models.Index(
+                fields=["blocked", "notified_at"],
+                condition=Q(blocked=True),
+                name="information_request_blocked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.answer}"

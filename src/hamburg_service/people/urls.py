@@ -1,9 +1,22 @@
 from django.urls import path
 
-from hamburg_service.people import views
+from hamburg_service.people import information_views, views
 
 app_name = "people"
 urlpatterns = [
     path("", views.search, name="search"),
+    path(
+        "register-information/",
+        information_views.register_information_log,
+        name="register-information",
+    ),
+    path("new/", views.person_new, name="new"),
     path("<int:person_id>/", views.person, name="person"),
+    path("<int:person_id>/certificates/", views.certificate_issue, name="certificate-issue"),
+    path(
+        "<int:person_id>/certificates/<int:certificate_id>/revoke/",
+        views.certificate_revoke,
+        name="certificate-revoke",
+    ),
+    path("<int:person_id>/register/", views.register, name="register"),
 ]

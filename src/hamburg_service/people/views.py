@@ -15,19 +15,19 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hamburg_service.accounts.access import actor_of, has_perm, require, staff_required
 from hamburg_service.accounts.models import AccessPurpose
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.dates import BoundedDateField, bounded_date
 from hamburg_service.core.errors import AppError, InvalidInput
-from hamburg_service.core.forms import AccessibleErrorsMixin
+from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
 from hamburg_service.core.pages import attempt, page_status
-from hamburg_service.people import access
-from hamburg_service.people.checks import BirthDate, today_in_hamburg
-from hamburg_service.people.models import InformationBlock
-from hamburg_service.people.services import blocks
+from hamburg_service.people import access, certificates
+from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
+from hamburg_service.people.models import InformationBlock, ResidenceKind, Sex
+from hamburg_service.people.services import blocks, identity, residences
 
 # Titles and documents expiring within this time are flagged on the record.
 EXPIRY_WARNING = dt.timedelta(weeks=8)
@@ -122,10 +122,20 @@ def search(request: HttpRequest) -> HttpResponse:
             searched = True
             purpose = form.checked_purpose()
             hits = [{"hit": hit, "url": _record_url(hit.id, purpose)} for hit in found]
+    # Searching for the person served at a counter: each hit can be linked to the ticket.
+    ticket, counter = posted_id(request.GET.get("ticket")), posted_id(request.GET.get("counter"))
     return render(
         request,
         "people/search.html",
-        {"form": form, "hits": hits, "searched": searched, "problem": problem},
+        {
+            "form": form,
+            "hits": hits,
+            "searched": searched,
+            "problem": problem,
+            "link": {"ticket": ticket, "counter": counter} if ticket and counter else None,
+            "can_create": has_perm(request.user, PeoplePerm.REGISTER_WRITE),
+            "new_query": _purpose_query(request),
+        },
         status=page_status(problem, form),
     )
 
@@ -242,3 +252,358 @@ def _block_change(
         )
         return True, None
     return False, problem
+
+
+# --- registration at the counter: create a person, register a move ---------------------------
+
+
+def _purpose_query(request: HttpRequest) -> str:
+    return urlencode(
+        {k: request.GET.get(k, "") for k in ("purpose", "reference", "ticket", "counter")}
+    )
+
+
+class PersonNewForm(PurposeForm):
+    family_name = forms.CharField(label=gettext_lazy("Family name"), max_length=120)
+    given_names = forms.CharField(label=gettext_lazy("Given names"), max_length=120, required=False)
+    birth_name = forms.CharField(
+        label=gettext_lazy("Birth name (if different)"), max_length=120, required=False
+    )
+    sex = forms.ChoiceField(label=gettext_lazy("Sex as registered"), choices=[])
+    birth_date = forms.CharField(
+        label=gettext_lazy("Date of birth"),
+        max_length=10,
+        help_text=gettext_lazy("DD.MM.YYYY or YYYY-MM-DD; 00 for an unknown day or month."),
+    )
+    birth_place = forms.CharField(label=gettext_lazy("Place of birth"), max_length=120)
+    birth_country = forms.CharField(
+        label=gettext_lazy("Country of birth (ISO code, e.g. DEU, TUR)"), max_length=3
+    )
+    nationalities = forms.CharField(
+        label=gettext_lazy("Nationalities (ISO codes, separated by commas)"),
+        max_length=60,
+        required=False,
+    )
+    contact_email = forms.EmailField(
+        label=gettext_lazy("E-mail for notices about their data (optional, with consent)"),
+        required=False,
+        help_text=gettext_lazy("Lets the person see who read their data (/my-data/)."),
+    )
+    different = forms.BooleanField(
+        label=gettext_lazy("I have checked: this is not the person already registered."),
+        required=False,
+    )
+
+    field_order = [
+        "family_name",
+        "given_names",
+        "birth_name",
+        "sex",
+        "birth_date",
+        "birth_place",
+        "birth_country",
+        "nationalities",
+        "contact_email",
+        "purpose",
+        "reference",
+    ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["sex"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Choose…")), *Sex.choices]
+
+    def person_input(self) -> identity.PersonInput:
+        data = self.cleaned_data
+        return identity.PersonInput(
+            family_name=data["family_name"],
+            given_names=data["given_names"],
+            birth_name=data["birth_name"],
+            sex=data["sex"],
+            birth=BirthDate.parse(data["birth_date"]),
+            birth_place=data["birth_place"],
+            birth_country=data["birth_country"].strip().upper(),
+            nationalities=tuple(
+                code.strip().upper() for code in data["nationalities"].split(",") if code.strip()
+            ),
+        )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def person_new(request: HttpRequest) -> HttpResponse:
+    """A person not yet in the register (Anmeldung from abroad, a newborn's parents abroad…).
+    A record with the identical name and birth is refused until the clerk confirms it is
+    somebody else; similar records are named (by number) for review."""
+    form = PersonNewForm(request.POST or None, initial=request.GET.dict())
+    problem: AppError | None = None
+    existing: list[int] = []
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> identity.Created:
+            purpose = form.checked_purpose()  # a purpose, as for every reading that follows
+            assert purpose is not None
+            return identity.person_create(
+                data=form.person_input(),
+                distinct_from=tuple(_ids(request.POST.getlist("known")))
+                if form.cleaned_data["different"]
+                else (),
+                contact_email=form.cleaned_data["contact_email"],
+                actor=actor_of(request),
+            )
+
+        created, problem = attempt(create, form=form)
+        if created is not None:
+            if created.duplicates:
+                messages.warning(
+                    request,
+                    _("Possibly the same person: records %(ids)s. Compare them and merge if so.")
+                    % {"ids": ", ".join(str(d.pk) for d in created.duplicates)},
+                )
+            else:
+                messages.success(request, _("The person is registered."))
+            url = reverse("people:person", args=[created.person.pk])
+            return redirect(f"{url}?{_purpose_query(request)}")
+        if problem is not None and problem.code == "person-exists":
+            existing = list(problem.extra.get("person_ids", []))
+    return render(
+        request,
+        "people/new.html",
+        {"form": form, "problem": problem, "existing": existing, "query": _purpose_query(request)},
+        status=page_status(problem, form),
+    )
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit() and 0 < int(v) < 2**62]
+
+
+class MoveForm(AccessibleErrorsMixin, forms.Form):
+    """Anmeldung, Ummeldung or Abmeldung, as the person declares it at the counter."""
+
+    kind = forms.ChoiceField(
+        label=gettext_lazy("What is registered"),
+        choices=[
+            ("register", gettext_lazy("Moving in from outside Hamburg (Anmeldung)")),
+            ("secondary", gettext_lazy("A secondary residence (Anmeldung)")),
+            ("change", gettext_lazy("Moving within Hamburg (Ummeldung)")),
+            ("deregister", gettext_lazy("Moving away from Hamburg (Abmeldung)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    street = forms.CharField(label=gettext_lazy("Street"), max_length=120, required=False)
+    house_number = forms.CharField(
+        label=gettext_lazy("House number"), max_length=20, required=False
+    )
+    address_extra = forms.CharField(
+        label=gettext_lazy("Address extra (optional)"), max_length=120, required=False
+    )
+    postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=5, required=False)
+    moved_on = BoundedDateField(
+        label=gettext_lazy("Moved in on (for Abmeldung: the last day lived there)"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    landlord_confirmation = forms.CharField(
+        label=gettext_lazy("Landlord's confirmation (reference)"),
+        max_length=40,
+        required=False,
+        help_text=gettext_lazy("Wohnungsgeberbestätigung, § 19 BMG: needed when moving in."),
+    )
+    new_address = forms.CharField(
+        label=gettext_lazy("New address (for Abmeldung, optional)"), max_length=300, required=False
+    )
+    new_country = forms.CharField(
+        label=gettext_lazy("New country (ISO code, for Abmeldung)"), max_length=3, required=False
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def register(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Register a move for a person (at the counter, for the ticket being served): the record
+    is read — logged with the purpose — and the move written; a late registration (§ 17 BMG:
+    two weeks) is recorded as late."""
+    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
+    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
+    if purpose is None:
+        return render(
+            request,
+            "people/purpose.html",
+            {"form": purpose_form, "person_id": person_id},
+            status=page_status(None, purpose_form),
+        )
+    actor = actor_of(request)
+    form = MoveForm(request.POST or None)
+    problem: AppError | None = None
+    if request.method == "POST" and form.is_valid():
+        record = access.person_for(actor=actor, person_id=person_id, purpose=purpose)
+
+        def write() -> str:
+            return _move_write(record, form.cleaned_data, actor)
+
+        done, problem = attempt(write, form=form)
+        if done is not None:
+            messages.success(request, done)
+            url = reverse("people:person", args=[person_id])
+            return redirect(f"{url}?{_purpose_query(request)}")
+    return render(
+        request,
+        "people/register.html",
+        {"form": form, "problem": problem, "person_id": person_id, "purpose": purpose},
+        status=page_status(problem, form),
+    )
+
+
+def _move_write(record: access.PersonRecord, data: dict[str, Any], actor: Any) -> str:
+    kind = data["kind"]
+    if kind == "deregister":
+        residences.residence_deregister(
+            person=record.person,
+            moved_out_on=data["moved_on"],
+            new_address=data["new_address"],
+            new_country=data["new_country"].strip().upper(),
+            actor=actor,
+        )
+        return _("The move away is registered.")
+    address = Address(
+        street=data["street"],
+        house_number=data["house_number"],
+        postcode=data["postcode"],
+        address_extra=data["address_extra"],
+    )
+    if kind == "change":
+        residence = residences.residence_change(
+            person=record.person,
+            address=address,
+            moved_in_on=data["moved_on"],
+            landlord_confirmation=data["landlord_confirmation"],
+            actor=actor,
+        )
+    else:
+        residence = residences.residence_register(
+            person=record.person,
+            address=address,
+            moved_in_on=data["moved_on"],
+            kind=ResidenceKind.SECONDARY if kind == "secondary" else ResidenceKind.MAIN,
+            landlord_confirmation=data["landlord_confirmation"],
+            actor=actor,
+        )
+    if residence.late:
+        return _(
+            "The move is registered — later than the two weeks the law allows (§ 17 BMG); it "
+            "is recorded as late."
+        )
+    return _("The move is registered.")
+
+
+# --- Registration certificates (Meldebescheinigung): issue and revoke (people/certificates.py) ---
+
+
+class CertificateIssueForm(AccessibleErrorsMixin, forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language of the certificate"),
+        choices=[("de", gettext_lazy("German")), ("en", gettext_lazy("English"))],
+    )
+    secondary = forms.BooleanField(
+        label=gettext_lazy("Include the secondary residences (on the person's request)"),
+        required=False,
+    )
+
+
+class CertificateRevokeForm(AccessibleErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=certificates.REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": gettext_lazy("Give the reason for revoking the certificate.")},
+    )
+
+
+def _purpose_given(request: HttpRequest) -> access.Purpose:
+    """The purpose the record was opened for, carried in the address of the form."""
+    form = PurposeForm(request.GET)
+    if not form.is_valid():
+        raise InvalidInput(_("Say why you open the record."), code="purpose-missing")
+    return form.checked_purpose()
+
+
+@require_POST
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def certificate_issue(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Issue a registration certificate and hand out its PDF at once: the verification code is
+    printed only on it and never shown again."""
+    purpose = _purpose_given(request)
+    form = CertificateIssueForm(request.POST)
+    back = _record_url(person_id, purpose)
+    if not form.is_valid():
+        messages.error(request, _("Choose the language of the certificate."))
+        return redirect(back)
+
+    def issue() -> certificates.IssuedCertificate:
+        return certificates.certificate_issue(
+            actor=actor_of(request),
+            person_id=person_id,
+            purpose=purpose,
+            language=form.cleaned_data["language"],
+            secondary=form.cleaned_data["secondary"],
+        )
+
+    issued, problem = attempt(issue)
+    if issued is None:
+        assert problem is not None
+        if problem.status in (403, 404):
+            raise problem
+        messages.error(request, problem.detail)
+        return redirect(back)
+    messages.success(
+        request,
+        _("Registration certificate %(number)s is issued; its PDF was downloaded.")
+        % {"number": issued.certificate.number},
+    )
+    response = HttpResponse(issued.pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def certificate_revoke(request: HttpRequest, person_id: int, certificate_id: int) -> HttpResponse:
+    """Revoke a registration certificate, with a reason (the record's read is logged)."""
+    purpose = _purpose_given(request)
+    actor = actor_of(request)
+    record, certificate = certificates.certificate_for(
+        actor=actor, person_id=person_id, certificate_id=certificate_id, purpose=purpose
+    )
+    form = CertificateRevokeForm(request.POST if request.method == "POST" else None)
+    problem: AppError | None = None
+    if form.is_bound and form.is_valid():
+
+        def revoke() -> object:
+            return certificates.certificate_revoke(
+                certificate=certificate, reason=form.cleaned_data["reason"], actor=actor
+            )
+
+        done, problem = attempt(revoke, form=form)
+        if done is not None:
+            messages.success(
+                request,
+                _("Registration certificate %(number)s is revoked.")
+                % {"number": certificate.number},
+            )
+            return redirect(_record_url(person_id, purpose))
+    return render(
+        request,
+        "people/certificate_revoke.html",
+        {
+            "record": record,
+            "certificate": certificate,
+            "issued_on": certificates.moment_day(certificate.issued_at),
+            "purpose": purpose,
+            "back": _record_url(person_id, purpose),
+            "form": form,
+            "problem": problem,
+        },
+        status=page_status(problem, form),
+    )

@@ -225,3 +225,9 @@ class KioskDeviceForm(AccessibleErrorsMixin, forms.Form):
         help_text=_("Where it stands, for example “Entrance, left”."),
         error_messages={"required": _("Give the ticket machine a name.")},
     )
+
+
+class PersonLinkForm(AccessibleErrorsMixin, forms.Form):
+    """The record the clerk picked in the register for the person being served."""
+
+    person = forms.IntegerField(min_value=1, max_value=2**62, widget=forms.HiddenInput)

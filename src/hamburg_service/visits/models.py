@@ -63,6 +63,10 @@ class Ticket(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     outcome_note = models.CharField(_("reason"), max_length=300, blank=True)
+    # The person's record, once the clerk has identified them (registration at the counter).
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     email = models.EmailField(_("e-mail for a call notice"), blank=True)
     notice_sent_at = models.DateTimeField(null=True, blank=True)
     mobile_token_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -138,6 +142,7 @@ class EventKind(models.TextChoices):
     FINISHED = "finished", _("finished")
     CLOSED = "closed", _("closed at end of day")
     NOTICE_ASKED = "notice", _("asked for a call notice")
+    PERSON_LINKED = "person", _("linked to the person's record")
 
 
 class TicketEvent(Event):

@@ -23,6 +23,7 @@ from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, NotFound
 from hamburg_service.core.events import event_record
 from hamburg_service.core.tokens import token_hash
+from hamburg_service.people.models import Person
 
 
 def _still_open(appointment: Appointment, now: dt.datetime) -> None:
@@ -192,6 +193,27 @@ def appointment_keep(
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.is_active and not locked.events.filter(kind=EventKind.KEPT).exists():
             event_record(locked, kind=EventKind.KEPT, actor=actor, at=now)
+
+
+def appointment_person_link(
+    *, appointment: Appointment, person: Person, actor: Actor, now: dt.datetime | None = None
+) -> Appointment:
+    """The clerk identified the appointment's person in the register (at the counter)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.person_id == person.pk:
+            return appointment
+        appointment.person = person
+        appointment.save(update_fields=["person"])
+        event_record(
+            appointment,
+            kind=EventKind.PERSON_LINKED,
+            actor=actor,
+            at=now,
+            data={"person": person.pk},
+        )
+    return appointment
 
 
 def appointment_no_show(

@@ -199,6 +199,7 @@ def person_create(
     data: PersonInput,
     actor: Actor,
     distinct_from: tuple[int, ...] = (),
+    contact_email: str = "",
     now: dt.datetime | None = None,
 ) -> Created:
     """Create a person with their nationalities. Refused (409 `person-exists`) when a record
@@ -232,7 +233,12 @@ def person_create(
                 code="person-exists",
                 extra={"person_ids": unconfirmed},
             )
-        person = Person.objects.create(**fields_, status=PersonStatus.RESIDENT, created_at=now)
+        person = Person.objects.create(
+            **fields_,
+            status=PersonStatus.RESIDENT,
+            created_at=now,
+            contact_email=contact_email.strip().lower(),
+        )
         Nationality.objects.bulk_create(
             Nationality(person=person, country=code, recorded_at=now) for code in data.nationalities
         )

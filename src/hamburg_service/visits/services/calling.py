@@ -25,6 +25,7 @@ from hamburg_service.catalog.models import Counter, Location, Service
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
+from hamburg_service.people.models import Person
 from hamburg_service.visits import facts, selectors
 from hamburg_service.visits.models import (
     EventKind,
@@ -326,6 +327,38 @@ def ticket_add_service(
             counter=counter,
             data={"service": service.slug},
         )
+    return ticket
+
+
+def ticket_person_link(
+    *,
+    ticket: Ticket,
+    counter: Counter,
+    person: Person,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Ticket:
+    """The clerk serving `ticket` identified the person in the register: the ticket and its
+    appointment point to the record from now on."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        _own(ticket, counter)
+        if ticket.person_id != person.pk:
+            ticket.person = person
+            ticket.save(update_fields=["person"])
+            event_record(
+                ticket,
+                kind=EventKind.PERSON_LINKED,
+                actor=actor,
+                at=now,
+                counter=counter,
+                data={"person": person.pk},
+            )
+        if ticket.appointment is not None:
+            lifecycle.appointment_person_link(
+                appointment=ticket.appointment, person=person, actor=actor, now=now
+            )
     return ticket
 
 

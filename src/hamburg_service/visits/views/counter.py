@@ -24,22 +24,25 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hamburg_service.accounts.access import (
     actor_of,
     counter_for,
+    has_perm,
     locations_for,
     staff_required,
 )
-from hamburg_service.accounts.permissions import VisitsPerm
+from hamburg_service.accounts.permissions import PeoplePerm, VisitsPerm
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Counter
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import AppError, Conflict, InvalidInput
 from hamburg_service.core.forms import posted_id
 from hamburg_service.core.pages import attempt, page_status
+from hamburg_service.people import access
 from hamburg_service.visits import selectors
 from hamburg_service.visits.forms import (
     AddServiceForm,
     CallForm,
     FinishForm,
     ParkForm,
+    PersonLinkForm,
     TransferForm,
 )
 from hamburg_service.visits.models import Ticket, TicketStatus
@@ -81,6 +84,7 @@ class CounterForms:
         self.transfer = TransferForm(counter=counter, prefix="transfer")
         self.add = AddServiceForm(location=counter.location, prefix="add")
         self.finish = FinishForm(prefix="finish")
+        self.person = PersonLinkForm(prefix="person")
 
     def bind(self, name: str, data: Any, counter: Counter) -> forms.Form:
         form: forms.Form
@@ -89,14 +93,17 @@ class CounterForms:
         elif name == "add":
             form = AddServiceForm(data, location=counter.location, prefix=name)
         else:
-            form = {"call": CallForm, "park": ParkForm, "finish": FinishForm}[name](
-                data, prefix=name
-            )
+            form = {
+                "call": CallForm,
+                "park": ParkForm,
+                "finish": FinishForm,
+                "person": PersonLinkForm,
+            }[name](data, prefix=name)
         setattr(self, name, form)
         return form
 
     def all(self) -> list[forms.Form]:
-        return [self.call, self.park, self.transfer, self.add, self.finish]
+        return [self.call, self.park, self.transfer, self.add, self.finish, self.person]
 
 
 @dataclass
@@ -194,6 +201,13 @@ def _finish(c: Context) -> str:
     return _("Finished: %(number)s.") % c.number
 
 
+def _link_person(c: Context) -> str:
+    assert c.ticket is not None
+    person = access.person_ref(actor=c.actor, person_id=c.data["person"])
+    calling.ticket_person_link(ticket=c.ticket, counter=c.counter, person=person, actor=c.actor)
+    return _("%(number)s is linked to the person's record.") % c.number
+
+
 ACTIONS: dict[str, CounterAction] = {
     "call-next": CounterAction(_call_next, ticket=False),
     "call": CounterAction(_call, form="call"),
@@ -204,6 +218,7 @@ ACTIONS: dict[str, CounterAction] = {
     "transfer": CounterAction(_transfer, form="transfer"),
     "add-service": CounterAction(_add_service, form="add"),
     "finish": CounterAction(_finish, form="finish"),
+    "link-person": CounterAction(_link_person, form="person"),
 }
 
 
@@ -303,6 +318,14 @@ def _counter_page(
             if appointment
             else None,
             "documents": [doc for s in current_services for doc in s.documents],
+            # Registration at the counter: identify the person in the register (logged reads
+            # with this ticket as their purpose).
+            "can_identify": has_perm(request.user, PeoplePerm.SEARCH),
+            "ticket_reference": (
+                f"{counter.location.slug}/{current.day.isoformat()}/{current.number}"[:40]
+                if current
+                else ""
+            ),
             "no_show_after": settings.NO_SHOW_AFTER_CALLS,
             "can_no_show": bool(current and current.calls >= settings.NO_SHOW_AFTER_CALLS),
             "queue": [{"ticket": t, "services": queue_services.get(t.pk, [])} for t in queue],
