@@ -135,3 +135,21 @@ def signing_keys_elsewhere(settings, keys_dir: Path) -> None:
     settings.DOCUMENT_SIGNING_KEY_FILE = keys_dir / "document-signing-key.pem"
     settings.DOCUMENT_SIGNING_CERT_FILE = keys_dir / "document-signing-cert.pem"
     settings.DOCUMENT_PREVIOUS_CERTS_FILE = keys_dir / "document-signing-previous.pem"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings) -> None:
+    """Staff made for a test get a cheap hash (Argon2 costs 0.1 s each, hundreds of times);
+    the hashers of production stay second, so their hashes still check. The test of the
+    production hash asks for it (`argon2_hashing`)."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *django_settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture
+def argon2_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = [
+        h for h in settings.PASSWORD_HASHERS if not h.endswith("MD5PasswordHasher")
+    ]

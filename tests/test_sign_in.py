@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
 
 
-def test_passwords_are_hashed_with_argon2(make_staff):
+def test_passwords_are_hashed_with_argon2(argon2_hashing, make_staff):
     user = make_staff(Role.CLERK)
     assert user.password.startswith("argon2$")
 
