@@ -89,6 +89,9 @@ def test_a_clerk_finds_and_opens_a_record_by_keyboard(site: str, page: Page) -> 
     assert_no_axe_violations(page)
     page.goto(f"{site}/staff/people/new/?purpose=person_correction")
     assert_no_axe_violations(page)
+    page.goto(f"{site}/staff/people/{person_id}/duplicates/?purpose=person_correction")
+    expect(page.locator("main table tbody tr")).to_have_count(1)
+    assert_no_axe_violations(page)
 
 
 def test_the_officer_reads_the_log_and_the_resident_sees_the_reads(site: str, page: Page) -> None:

@@ -36,6 +36,7 @@ from hamburg_service.people.models import (
     DocumentKind,
     IdentityDocument,
     InformationBlock,
+    Nationality,
     Person,
     PersonEvent,
     PersonEventKind,
@@ -106,12 +107,13 @@ def read_allowed(actor: Actor) -> None:
         raise _person_unknown()
 
 
-def person_ref(*, actor: Actor, person_id: int | None) -> Person:
-    """The record `person_id`, to point to it (link a ticket): nothing of it is shown, so
-    nothing is logged; NotFound as for an unknown record unless the reader may read records."""
+def person_ref(*, actor: Actor, person_id: int | None, merged: bool = False) -> Person:
+    """The record `person_id`, to point to it (link a ticket, undo a merge): nothing of it is
+    shown, so nothing is logged; NotFound as for an unknown record unless the reader may read
+    records. Records merged into another only with `merged`."""
     read_allowed(actor)
     person = (
-        Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
+        Person.objects.filter(pk=person_id, merged_into__isnull=not merged).first()
         if person_id is not None and 0 < person_id < 2**63
         else None
     )
@@ -326,3 +328,80 @@ def person_for(
         block=block,
         sees_residence_matters=residence_matters,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One record of a side-by-side comparison of possible duplicates."""
+
+    person: Person
+    postcode: str
+    street: str
+    nationalities: list[str]
+    merged_here: list[int]  # records merged into this one (their merges can be undone)
+
+
+def duplicates_review(*, actor: Actor, person_id: int, purpose: Purpose) -> list[Side]:
+    """The record and the records that may be the same person, side by side, for a member of
+    staff who may correct the register; logged as one read of all of them. A fixed number of
+    queries."""
+    if not has_perm(_user(actor), PeoplePerm.REGISTER_WRITE):
+        raise _person_unknown()
+    with transaction.atomic():
+        person = Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
+        if person is None:
+            raise _person_unknown()
+        others = selectors.duplicates_for(
+            family_name=person.family_name,
+            given_names=person.given_names,
+            birth=BirthDate(person.birth_year, person.birth_month, person.birth_day),
+            birth_name=person.birth_name,
+            original_family_name=person.original_family_name,
+            exclude_id=person.pk,
+        )
+        people = [person, *others]
+        ids = [p.pk for p in people]
+        mains = {
+            r.person_id: r
+            for r in Residence.objects.filter(
+                person_id__in=ids,
+                kind=ResidenceKind.MAIN,
+                moved_out_on__isnull=True,
+                voided_at__isnull=True,
+            )
+        }
+        countries: dict[int, list[str]] = {pk: [] for pk in ids}
+        for pid, country in Nationality.objects.filter(
+            person_id__in=ids, until__isnull=True
+        ).values_list("person_id", "country"):
+            countries[pid].append(country)
+        merged: dict[int, list[int]] = {pk: [] for pk in ids}
+        for pk, into in Person.objects.filter(merged_into_id__in=ids).values_list(
+            "pk", "merged_into_id"
+        ):
+            merged[into].append(pk)
+        access_record(
+            actor=actor,
+            subject_type="person_duplicates",
+            subject_ref=f"person:{person_id}",
+            purpose=AccessPurpose(purpose.kind),
+            categories=(
+                DataCategory.NAME,
+                DataCategory.BIRTH,
+                DataCategory.ADDRESS,
+                DataCategory.NATIONALITY,
+            ),
+            case_reference=purpose.reference,
+            hits=len(others),
+            persons=ids,
+        )
+    return [
+        Side(
+            person=p,
+            postcode=mains[p.pk].postcode if p.pk in mains else "",
+            street=f"{mains[p.pk].street} {mains[p.pk].house_number}" if p.pk in mains else "",
+            nationalities=countries[p.pk],
+            merged_here=merged[p.pk],
+        )
+        for p in people
+    ]

@@ -19,4 +19,5 @@ urlpatterns = [
         name="certificate-revoke",
     ),
     path("<int:person_id>/register/", views.register, name="register"),
+    path("<int:person_id>/duplicates/", views.duplicates, name="duplicates"),
 ]

@@ -27,7 +27,7 @@ from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.people import access, certificates
 from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
 from hamburg_service.people.models import InformationBlock, ResidenceKind, Sex
-from hamburg_service.people.services import blocks, identity, residences
+from hamburg_service.people.services import blocks, identity, merging, residences
 
 # Titles and documents expiring within this time are flagged on the record.
 EXPIRY_WARNING = dt.timedelta(weeks=8)
@@ -205,6 +205,7 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
             "today": today_in_hamburg(timezone.now()),
             "warn_before": warn_before,
             "can_block": has_perm(request.user, PeoplePerm.BLOCK_MANAGE),
+            "can_write": has_perm(request.user, PeoplePerm.REGISTER_WRITE),
             "block_form": block_form,
             "block_problem": block_problem,
             "history_url": f"{request.path}?{_with(request, history='1')}",
@@ -605,5 +606,73 @@ def certificate_revoke(request: HttpRequest, person_id: int, certificate_id: int
             "form": form,
             "problem": problem,
         },
+        status=page_status(problem, form),
+    )
+
+
+# --- possible duplicates: side by side, merge, undo -------------------------------------------
+
+
+class MergeForm(AccessibleErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        error_messages={"required": gettext_lazy("Give the reason.")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def duplicates(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The record beside the records that may be the same person; merge one into it (its
+    residences, documents and titles move here; recorded, and reversible), or undo a merge."""
+    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
+    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
+    if purpose is None:
+        return render(
+            request,
+            "people/purpose.html",
+            {"form": purpose_form, "person_id": person_id},
+            status=page_status(None, purpose_form),
+        )
+    actor = actor_of(request)
+    form = MergeForm(request.POST or None)
+    problem: AppError | None = None
+    if request.method == "POST" and form.is_valid():
+        sides = access.duplicates_review(actor=actor, person_id=person_id, purpose=purpose)
+        by_id = {side.person.pk: side.person for side in sides}
+        other = posted_id(request.POST.get("other"))
+        undo = posted_id(request.POST.get("undo"))
+        merged_here = {pk for side in sides for pk in side.merged_here}
+
+        def change() -> str:
+            if undo is not None and undo in merged_here:
+                merging.person_merge_undo(
+                    duplicate=access.person_ref(actor=actor, person_id=undo, merged=True),
+                    reason=form.cleaned_data["reason"],
+                    actor=actor,
+                )
+                return _("The merge is undone: record %(id)s stands on its own again.") % {
+                    "id": undo
+                }
+            if other is None or other not in by_id or other == person_id:
+                raise InvalidInput(_("Choose a record to merge."), code="merge-choice")
+            merging.person_merge(
+                duplicate=by_id[other],
+                survivor=by_id[person_id],
+                reason=form.cleaned_data["reason"],
+                actor=actor,
+            )
+            return _("Record %(other)s is merged into this one.") % {"other": other}
+
+        done, problem = attempt(change, form=form)
+        if done is not None:
+            messages.success(request, done)
+            return redirect(request.get_full_path())
+    sides = access.duplicates_review(actor=actor, person_id=person_id, purpose=purpose)
+    return render(
+        request,
+        "people/duplicates.html",
+        {"sides": sides, "form": form, "problem": problem, "purpose": purpose},
         status=page_status(problem, form),
     )
