@@ -341,6 +341,12 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# --- Retention (docs/people.md "Retention"): what is blanked or deleted when ---
+APPOINTMENT_PERSONAL_DATA_DAYS = int(os.environ.get("APPOINTMENT_PERSONAL_DATA_DAYS", "90"))
+TICKET_PERSONAL_DATA_DAYS = int(os.environ.get("TICKET_PERSONAL_DATA_DAYS", "90"))
+MESSAGE_RETENTION_DAYS = int(os.environ.get("MESSAGE_RETENTION_DAYS", "30"))
+PEOPLE_RETENTION_YEARS = int(os.environ.get("PEOPLE_RETENTION_YEARS", "5"))
+
 # --- The person record (docs/people.md) ---
 # Information blocks (§ 51 BMG): the central registration office is told this many days
 # before one ends, at this address (empty: not mailed; the office's list shows them anyway).

@@ -40,6 +40,7 @@ from hamburg_service.catalog.models import Counter, Location
 from hamburg_service.core.dates import BoundedDateField
 from hamburg_service.core.errors import AppError
 from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
+from hamburg_service.core.models import RetentionRun
 from hamburg_service.core.pages import attempt, page_status
 
 
@@ -219,6 +220,12 @@ def access_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/access_log.html",
-        {"form": form, "entries": entries, "older": older},
+        {
+            "form": form,
+            "entries": entries,
+            "older": older,
+            # The reports of the retention rules (docs/people.md "Retention").
+            "retention": list(RetentionRun.objects.all()[:30]),
+        },
         status=page_status(None, form),
     )

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from hamburg_service.appointments.retention import appointments_anonymise
 from hamburg_service.appointments.services import sweeps, waitlist
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.scheduler import job
@@ -49,3 +50,8 @@ def closure_notices(now: dt.datetime) -> int:
 @job("appointments.past_seats_forget", daily_at=dt.time(2, 30))
 def past_seats_forget(now: dt.datetime) -> int:
     return sweeps.past_seats_forget(today=timezone.localdate(now))
+
+
+@job("appointments.retention", daily_at=dt.time(3, 30))
+def retention(now: dt.datetime) -> int:
+    return appointments_anonymise(now=now)

@@ -27,3 +27,42 @@ class JobState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RetentionRun(models.Model):
+    """What a retention rule deleted or anonymised in one run (the report of docs/people.md
+    "Retention"): the rule, the cut-off, how many — never what."""
+
+    at = models.DateTimeField(_("at"), db_index=True)
+    rule = models.CharField(_("rule"), max_length=60)
+    before = models.DateTimeField(_("everything before"))
+    count = models.PositiveIntegerField(_("deleted or anonymised"))
+
+    class Meta:
+        ordering = ["-at", "rule"]
+        verbose_name = _("retention run")
+        verbose_name_plural = _("retention runs")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d} {self.rule}: {self.count}"
+
+
+class DailyFact(models.Model):
+    """An anonymised daily count that outlives the records it was counted from (retention
+    deletes those): per day, what was counted (`name`, e.g. "people.moved_away") and an
+    optional dimension (a location slug, a status). No personal data."""
+
+    day = models.DateField(_("day"))
+    name = models.CharField(_("what"), max_length=60)
+    dimension = models.CharField(_("of"), max_length=60, blank=True)
+    count = models.PositiveIntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "name", "dimension"], name="daily_fact_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name} {self.dimension}: {self.count}"

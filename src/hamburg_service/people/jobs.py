@@ -6,6 +6,7 @@ import datetime as dt
 
 from hamburg_service.core.scheduler import job
 from hamburg_service.people import information
+from hamburg_service.people.retention import people_retention, register_information_retention
 from hamburg_service.people.services import blocks
 
 
@@ -18,3 +19,8 @@ def block_reminders(now: dt.datetime) -> int:
 def register_information_settle(now: dt.datetime) -> int:
     # Behind the task each request enqueues: no receipt or § 51 notice is lost.
     return information.register_information_settle_due(now=now)
+
+
+@job("people.retention", daily_at=dt.time(3, 45))
+def retention(now: dt.datetime) -> int:
+    return people_retention(now=now) + register_information_retention(now=now)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from hamburg_service.catalog.models import Location
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.scheduler import job, per_item
+from hamburg_service.visits.retention import tickets_anonymise
 from hamburg_service.visits.services import days
 
 
@@ -30,3 +31,8 @@ def end_of_day(now: dt.datetime) -> int:
         ),
         what="End of day",
     )
+
+
+@job("visits.retention", daily_at=dt.time(3, 35))
+def retention(now: dt.datetime) -> int:
+    return tickets_anonymise(now=now)
