@@ -20,4 +20,5 @@ urlpatterns = [
     ),
     path("<int:person_id>/register/", views.register, name="register"),
     path("<int:person_id>/duplicates/", views.duplicates, name="duplicates"),
+    path("<int:person_id>/papers/", views.papers, name="papers"),
 ]

@@ -21,13 +21,20 @@ from hamburg_service.accounts.access import actor_of, has_perm, require, staff_r
 from hamburg_service.accounts.models import AccessPurpose
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.dates import BoundedDateField, bounded_date
-from hamburg_service.core.errors import AppError, InvalidInput
+from hamburg_service.core.errors import AppError, Forbidden, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
 from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.people import access, certificates
 from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
-from hamburg_service.people.models import InformationBlock, ResidenceKind, Sex
+from hamburg_service.people.models import (
+    DocumentKind,
+    InformationBlock,
+    ResidenceKind,
+    Sex,
+    TitleKind,
+)
 from hamburg_service.people.services import blocks, identity, merging, residences
+from hamburg_service.people.services import papers as papers_services
 
 # Titles and documents expiring within this time are flagged on the record.
 EXPIRY_WARNING = dt.timedelta(weeks=8)
@@ -675,4 +682,127 @@ def duplicates(request: HttpRequest, person_id: int) -> HttpResponse:
         "people/duplicates.html",
         {"sides": sides, "form": form, "problem": problem, "purpose": purpose},
         status=page_status(problem, form),
+    )
+
+
+# --- identity documents and residence titles -------------------------------------------------
+
+
+class DocumentForm(AccessibleErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Document"), choices=DocumentKind.choices)
+    number = forms.CharField(label=gettext_lazy("Number"), max_length=20)
+    issuing_country = forms.CharField(
+        label=gettext_lazy("Issued by (ISO code)"), max_length=3, initial="DEU"
+    )
+    issued_on = BoundedDateField(
+        label=gettext_lazy("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    expires_on = BoundedDateField(
+        label=gettext_lazy("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class TitleForm(AccessibleErrorsMixin, forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind of title"), choices=TitleKind.choices)
+    legal_basis = forms.CharField(
+        label=gettext_lazy("Legal basis"),
+        max_length=60,
+        help_text=gettext_lazy("For example § 18b AufenthG, § 18g AufenthG (EU Blue Card)."),
+    )
+    valid_from = BoundedDateField(
+        label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = BoundedDateField(
+        label=gettext_lazy("Valid until (empty: unlimited)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    card_number = forms.CharField(
+        label=gettext_lazy("Card number (eAT, optional)"), max_length=20, required=False
+    )
+    conditions = forms.CharField(
+        label=gettext_lazy("Conditions (Nebenbestimmungen, optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_READ)
+def papers(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record an identity document (register staff: ID card and passport; immigration staff
+    also the eAT card) or a residence title (immigration staff)."""
+    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
+    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
+    if purpose is None:
+        return render(
+            request,
+            "people/purpose.html",
+            {"form": purpose_form, "person_id": person_id},
+            status=page_status(None, purpose_form),
+        )
+    actor = actor_of(request)
+    user = request.user
+    can_documents = has_perm(user, PeoplePerm.REGISTER_WRITE) or has_perm(
+        user, PeoplePerm.RESIDENCE_WRITE
+    )
+    can_titles = has_perm(user, PeoplePerm.RESIDENCE_WRITE)
+    which = request.POST.get("what", "")
+    document = DocumentForm(request.POST if which == "document" else None, prefix="document")
+    title = TitleForm(request.POST if which == "title" else None, prefix="title")
+    problem: AppError | None = None
+    if request.method == "POST":
+        allowed = {"document": can_documents, "title": can_titles}.get(which, False)
+        if not allowed:
+            raise Forbidden(_("Your role does not allow this here."), code="role-forbids")
+        form: forms.Form = document if which == "document" else title
+        if form.is_valid():
+            record = access.person_for(actor=actor, person_id=person_id, purpose=purpose)
+
+            def write() -> str:
+                data = form.cleaned_data
+                if which == "document":
+                    if data["kind"] == DocumentKind.RESIDENCE_CARD and not can_titles:
+                        raise Forbidden(
+                            _("Your role does not allow this here."), code="role-forbids"
+                        )
+                    papers_services.document_record(
+                        person=record.person,
+                        kind=data["kind"],
+                        number=data["number"].strip().upper(),
+                        issuing_country=data["issuing_country"].strip().upper(),
+                        issued_on=data["issued_on"],
+                        expires_on=data["expires_on"],
+                        actor=actor,
+                    )
+                    return _("The document is recorded.")
+                papers_services.title_record(
+                    person=record.person,
+                    kind=data["kind"],
+                    legal_basis=data["legal_basis"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    card_number=data["card_number"].strip().upper(),
+                    conditions=data["conditions"],
+                    actor=actor,
+                )
+                return _("The residence title is recorded.")
+
+            done, problem = attempt(write, form=form)
+            if done is not None:
+                messages.success(request, done)
+                url = reverse("people:person", args=[person_id])
+                return redirect(f"{url}?{_purpose_query(request)}")
+    return render(
+        request,
+        "people/papers.html",
+        {
+            "person_id": person_id,
+            "purpose": purpose,
+            "document": document if can_documents else None,
+            "title": title if can_titles else None,
+            "problem": problem,
+        },
+        status=page_status(problem, document, title),
     )
