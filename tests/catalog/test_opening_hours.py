@@ -622,7 +622,9 @@ def minute_set(span_list) -> set[int]:
     return {m for start, end in span_list for m in range(start, end)}
 
 
-@settings(database=None)  # keep no example database in the working tree
+# No example database in the working tree; no deadline: the machines are shared, and a slow
+# example is not a wrong one.
+@settings(database=None, deadline=None)
 @given(raw_spans)
 def test_normalise_sorts_merges_and_keeps_the_same_minutes(span_list):
     result = hours.normalise(span_list)
@@ -632,7 +634,9 @@ def test_normalise_sorts_merges_and_keeps_the_same_minutes(span_list):
     assert all(a[1] < b[0] for a, b in itertools.pairwise(result))  # disjoint, not even touching
 
 
-@settings(database=None)  # keep no example database in the working tree
+# No example database in the working tree; no deadline: the machines are shared, and a slow
+# example is not a wrong one.
+@settings(database=None, deadline=None)
 @given(raw_spans, raw_spans)
 def test_subtract_removes_exactly_the_cuts(span_list, cut_list):
     spans_n, cuts_n = hours.normalise(span_list), hours.normalise(cut_list)
@@ -645,7 +649,9 @@ def test_subtract_removes_exactly_the_cuts(span_list, cut_list):
     assert hours.normalise(result) == result
 
 
-@settings(database=None)  # keep no example database in the working tree
+# No example database in the working tree; no deadline: the machines are shared, and a slow
+# example is not a wrong one.
+@settings(database=None, deadline=None)
 @given(st.lists(raw_spans, max_size=6))
 def test_coverage_counts_the_counters_open_at_each_minute(per_counter_raw):
     per_counter = [hours.normalise(s) for s in per_counter_raw]
