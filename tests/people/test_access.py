@@ -323,3 +323,22 @@ def test_the_api_answers_by_role_like_the_pages(anna, client_as):
 
 def test_the_api_documents_exactly_the_staff_purposes():
     assert list(get_args(Purposes)) == [str(p) for p in STAFF_PURPOSES]
+
+
+def test_a_block_that_ran_out_is_history_and_a_new_one_can_be_set(anna, client_as):
+    office = Actor.system("test")
+    block = blocks.block_set(
+        person=anna, reason="alt", ends_on=TODAY + dt.timedelta(days=10), actor=office
+    )
+    later = NOW + dt.timedelta(days=30)
+    with time_machine.travel(later, tick=False):
+        _status, html = page(client_as(Role.CLERK), anna.pk)
+        assert "Auskunftssperre (§ 51 BMG)" not in html
+        again = blocks.block_set(person=anna, reason="neu", actor=office, now=later)
+    block.refresh_from_db()
+    assert block.lifted_on == TODAY + dt.timedelta(days=11)
+    assert again.lifted_on is None
+
+
+def test_a_person_prints_as_a_number_never_as_a_name(anna):
+    assert str(anna) == f"Person {anna.pk}"

@@ -8,7 +8,8 @@ import time_machine
 
 from hamburg_service.accounts.models import AccessLog, AccessLogSubject, Role
 from hamburg_service.people.models import Person, PersonEvent
-from hamburg_service.people.services import identity
+from hamburg_service.people.services import blocks, identity
+from tests.support.actors import RESIDENT
 from tests.support.db import unchanged
 
 from .conftest import NOW, person_input
@@ -75,3 +76,18 @@ def test_others_cannot_merge_and_nothing_changes(twins, client_as, role):
     with unchanged(Person, PersonEvent, AccessLog):
         response = client_as(role).post(url, {"other": second.pk, "reason": "x"})
     assert response.status_code == 403
+
+
+def test_a_record_with_an_information_block_is_not_merged(twins, client_as):
+    """A merge must never lose a block (the other record's address would then be found by
+    register information) nor spread it: the office lifts it first."""
+    first, second = twins
+    blocks.block_set(person=second, reason="Gefährdung", actor=RESIDENT)
+    url = f"/staff/people/{first.pk}/duplicates/?purpose=person_correction"
+    with unchanged(Person, PersonEvent):
+        refused = client_as(Role.CASEWORKER_REGISTRATION).post(
+            url, {"other": second.pk, "reason": "dieselbe Person"}
+        )
+    assert refused.status_code == 409
+    second.refresh_from_db()
+    assert second.merged_into_id is None

@@ -97,6 +97,7 @@ class DataCategory(models.TextChoices):
     DOCUMENTS = "documents", _("identity documents")
     RESIDENCE_TITLES = "residence_titles", _("residence titles")
     BLOCK = "block", _("information block")
+    VISIT = "visit", _("visits: place, day, services")
 
 
 class AccessLog(models.Model):

@@ -27,7 +27,14 @@ class AppointmentAdmin(ReadOnlyAdmin):
     search_fields = ("reference",)
     date_hierarchy = "start"
     inlines = [EventInline]
-    exclude = ("manage_token_hash", "confirm_token_hash", "manage_nonce", "email_normalised")
+    # The person link would show a register person's name here, unlogged (people.access).
+    exclude = (
+        "manage_token_hash",
+        "confirm_token_hash",
+        "manage_nonce",
+        "email_normalised",
+        "person",
+    )
 
 
 class WaitlistEventInline(admin.TabularInline):

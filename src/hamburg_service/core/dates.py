@@ -81,9 +81,23 @@ class BoundedDateField(forms.DateField):
     """A form date inside the range, with the same message as the API."""
 
     default_error_messages = {"invalid": gettext_lazy("Enter a date.")}
+    earliest = DATE_MIN
 
     def to_python(self, value: Any) -> dt.date | None:
         day = super().to_python(value)
-        if day is not None and not in_range(day):
-            raise forms.ValidationError(out_of_range_message(), code="date-out-of-range")
+        if day is not None and not self.earliest <= day <= DATE_MAX:
+            raise forms.ValidationError(
+                _("Enter a date between %(first)s and %(last)s.")
+                % {
+                    "first": self.earliest.strftime("%d.%m.%Y"),
+                    "last": DATE_MAX.strftime("%d.%m.%Y"),
+                },
+                code="date-out-of-range",
+            )
         return day
+
+
+class RegisterDateField(BoundedDateField):
+    """A date of the register's history (a move in 1998, a title valid since 1995)."""
+
+    earliest = dt.date(1900, 1, 1)

@@ -277,8 +277,13 @@ def person_for(
             DataCategory.DOCUMENTS,
             DataCategory.BLOCK,
         ]
-        block = (
-            InformationBlock.objects.filter(person_id=person_id, lifted_on__isnull=True)
+        block = (  # the block in force today (an ended one is history)
+            InformationBlock.objects.filter(
+                person_id=person_id,
+                lifted_on__isnull=True,
+                starts_on__lte=today,
+                ends_on__gte=today,
+            )
             .order_by("-pk")
             .first()
         )

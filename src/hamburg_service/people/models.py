@@ -126,7 +126,9 @@ class Person(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.family_name}, {self.given_names} ({self.birth_display})"
+        # No name: a foreign-key widget, an error or a log line must not show person data
+        # past the access log.
+        return f"Person {self.pk}"
 
     @property
     def birth_display(self) -> str:

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hamburg_service.core.errors import AppError, InvalidInput
@@ -72,6 +73,7 @@ def my_data_ask(request: HttpRequest) -> HttpResponse:
     return with_retry_after(response, problem)
 
 
+@never_cache
 @require_GET
 def my_data_report(request: HttpRequest, token: str) -> HttpResponse:
     person_id = my_data.person_of_token(token)

@@ -47,6 +47,10 @@ NAME_FIELDS = (
 )
 
 
+# A common name with only a year of birth could name thousands: a review lists the first.
+DUPLICATES_SHOWN = 50
+
+
 def _persons() -> QuerySet[Person]:
     """INTERNAL: every record that is not merged into another."""
     return Person.objects.filter(merged_into__isnull=True)
@@ -88,7 +92,7 @@ def duplicates_for(
     first_key = _first_word(icao_transliterate(given_names))
     return [
         person
-        for person in rows.order_by("pk")
+        for person in rows.order_by("pk")[:DUPLICATES_SHOWN]
         if not first_given
         or not person.given_phonetic
         or _first_word(person.given_phonetic) == first_given

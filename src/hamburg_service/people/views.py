@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hamburg_service.accounts.access import actor_of, has_perm, require, staff_required
 from hamburg_service.accounts.models import AccessPurpose
 from hamburg_service.accounts.permissions import PeoplePerm
-from hamburg_service.core.dates import BoundedDateField, bounded_date
+from hamburg_service.core.dates import BoundedDateField, RegisterDateField
 from hamburg_service.core.errors import AppError, Forbidden, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
 from hamburg_service.core.pages import attempt, page_status
@@ -106,6 +107,7 @@ def _record_url(person_id: int, purpose: access.Purpose) -> str:
     return f"{reverse('people:person', args=[person_id])}?{query}"
 
 
+@never_cache
 @require_GET
 @staff_required(PeoplePerm.SEARCH)
 def search(request: HttpRequest) -> HttpResponse:
@@ -161,6 +163,7 @@ class BlockForm(AccessibleErrorsMixin, forms.Form):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required(PeoplePerm.REGISTER_READ)
 def person(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -193,7 +196,11 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
         done, block_problem = _block_change(request, record, block_form)
         if done:
             return redirect(request.get_full_path())
-    on = bounded_date(request.GET.get("on")) or today_in_hamburg(timezone.now())
+    as_of = RegisterDateField(required=False)
+    try:
+        on = as_of.clean(request.GET.get("on") or None) or today_in_hamburg(timezone.now())
+    except forms.ValidationError:
+        on = today_in_hamburg(timezone.now())
     record = access.person_for(
         actor=actor,
         person_id=person_id,
@@ -338,6 +345,7 @@ class PersonNewForm(PurposeForm):
         )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required(PeoplePerm.REGISTER_WRITE)
 def person_new(request: HttpRequest) -> HttpResponse:
@@ -408,7 +416,7 @@ class MoveForm(AccessibleErrorsMixin, forms.Form):
         label=gettext_lazy("Address extra (optional)"), max_length=120, required=False
     )
     postcode = forms.CharField(label=gettext_lazy("Postcode"), max_length=5, required=False)
-    moved_on = BoundedDateField(
+    moved_on = RegisterDateField(
         label=gettext_lazy("Moved in on (for Abmeldung: the last day lived there)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -426,6 +434,7 @@ class MoveForm(AccessibleErrorsMixin, forms.Form):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required(PeoplePerm.REGISTER_WRITE)
 def register(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -628,6 +637,7 @@ class MergeForm(AccessibleErrorsMixin, forms.Form):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required(PeoplePerm.REGISTER_WRITE)
 def duplicates(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -694,10 +704,10 @@ class DocumentForm(AccessibleErrorsMixin, forms.Form):
     issuing_country = forms.CharField(
         label=gettext_lazy("Issued by (ISO code)"), max_length=3, initial="DEU"
     )
-    issued_on = BoundedDateField(
+    issued_on = RegisterDateField(
         label=gettext_lazy("Issued on"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    expires_on = BoundedDateField(
+    expires_on = RegisterDateField(
         label=gettext_lazy("Valid until"), widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -709,10 +719,10 @@ class TitleForm(AccessibleErrorsMixin, forms.Form):
         max_length=60,
         help_text=gettext_lazy("For example § 18b AufenthG, § 18g AufenthG (EU Blue Card)."),
     )
-    valid_from = BoundedDateField(
+    valid_from = RegisterDateField(
         label=gettext_lazy("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    valid_until = BoundedDateField(
+    valid_until = RegisterDateField(
         label=gettext_lazy("Valid until (empty: unlimited)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -728,6 +738,7 @@ class TitleForm(AccessibleErrorsMixin, forms.Form):
     )
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 @staff_required(PeoplePerm.REGISTER_READ)
 def papers(request: HttpRequest, person_id: int) -> HttpResponse:

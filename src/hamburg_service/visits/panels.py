@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from hamburg_service.accounts.models import DataCategory
 from hamburg_service.people.panels import Panel, panel_register
 from hamburg_service.visits.models import Ticket
 
@@ -16,7 +17,12 @@ def person_visits(person_id: int) -> Panel:
         .select_related("location")
         .order_by("-arrived_at", "-pk")[:SHOWN]
     )
-    return Panel(title=str(_("Visits")), template="visits/person_panel.html", rows=rows)
+    return Panel(
+        title=str(_("Visits")),
+        template="visits/person_panel.html",
+        rows=rows,
+        category=DataCategory.VISIT,
+    )
 
 
 panel_register("2-visits", person_visits)

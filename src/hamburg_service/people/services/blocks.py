@@ -69,6 +69,12 @@ def block_set(
     with transaction.atomic():
         (person,) = lock_persons(person)
         require_active(person)
+        # A block that ran out without being extended ends the day after its last day.
+        for ended in InformationBlock.objects.filter(
+            person=person, lifted_on__isnull=True, ends_on__lt=today
+        ):
+            ended.lifted_on = ended.ends_on + dt.timedelta(days=1)
+            ended.save(update_fields=["lifted_on"])
         if InformationBlock.objects.filter(person=person, lifted_on__isnull=True).exists():
             raise Conflict(
                 _("This person has a block already; extend it instead."), code="block-exists"

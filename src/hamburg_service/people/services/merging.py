@@ -21,6 +21,7 @@ from hamburg_service.core.events import event_record
 from hamburg_service.people.checks import text_clean
 from hamburg_service.people.models import (
     IdentityDocument,
+    InformationBlock,
     Nationality,
     Person,
     PersonEvent,
@@ -76,6 +77,18 @@ def person_merge(
         require_active(duplicate)
         if survivor.merged_into_id is not None:
             require_active(survivor)
+        if InformationBlock.objects.filter(
+            person_id__in=[duplicate.pk, survivor.pk], lifted_on__isnull=True
+        ).exists():
+            # A block must never be lost (or spread) by a merge: the central registration
+            # office lifts it, merges, and sets it again on the record that stays.
+            raise Conflict(
+                _(
+                    "One of the records has an information block (§ 51 BMG). The central "
+                    "registration office must lift it before the merge and set it again after."
+                ),
+                code="merge-blocked",
+            )
         if _has_current_main(duplicate) and _has_current_main(survivor):
             raise Conflict(
                 _(
