@@ -15,8 +15,8 @@ from django.db import connections
 
 from hamburg_service.core.errors import AppError
 from hamburg_service.people.checks import Address
-from hamburg_service.people.models import Person, PersonEvent, Residence
-from hamburg_service.people.services import identity, residences
+from hamburg_service.people.models import IdentityDocument, Person, PersonEvent, Residence
+from hamburg_service.people.services import identity, papers, residences
 
 from .conftest import NOW, TODAY, person_input
 
@@ -116,3 +116,28 @@ def test_clerks_registering_moves_at_once_leave_one_current_main_residence(clerk
     rows = list(Residence.objects.filter(person=person).order_by("moved_in_on"))
     for earlier, later in itertools.pairwise(rows):
         assert earlier.moved_out_on == later.moved_in_on - dt.timedelta(days=1)
+
+
+def test_one_document_number_recorded_at_once_for_different_people_is_kept_once(clerk):
+    """A 500 was possible on PostgreSQL: both saw no such number, the second insert hit the
+    unique constraint. Now the loser is told the number is known."""
+    people = [
+        identity.person_create(
+            data=person_input(family_name=f"Race{chr(65 + i)}"), actor=clerk, now=NOW
+        ).person
+        for i in range(4)
+    ]
+    outcomes = race(
+        lambda i: papers.document_record(
+            person=people[i],
+            kind="passport",
+            number="C01X00T47",
+            issued_on=dt.date(2024, 1, 2),
+            expires_on=dt.date(2034, 1, 1),
+            actor=clerk,
+            now=NOW,
+        ),
+        n=4,
+    )
+    assert outcomes == {"ok": 1, "409 document-known": 3}
+    assert IdentityDocument.objects.count() == 1

@@ -43,6 +43,7 @@ from hamburg_service.people.models import (
     Residence,
     ResidenceKind,
     ResidenceTitle,
+    Sex,
 )
 from hamburg_service.people.panels import Panel, panels_for
 
@@ -240,6 +241,16 @@ class PersonRecord:
     panels: list[Panel] = field(default_factory=list)
     block: InformationBlock | None = None
     sees_residence_matters: bool = False
+
+    @property
+    def birth_display(self) -> str:
+        """The date of birth as it was recorded then (a later correction not yet applied)."""
+        day, month, year = (self.names[k] for k in ("birth_day", "birth_month", "birth_year"))
+        return f"{day or 0:02d}.{month or 0:02d}.{year:04d}"
+
+    @property
+    def sex_display(self) -> str:
+        return str(dict(Sex.choices).get(self.names["sex"], self.names["sex"]))
 
 
 def _residence_matter(event: PersonEvent) -> bool:

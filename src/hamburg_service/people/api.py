@@ -164,7 +164,7 @@ def _person_out(record: access.PersonRecord) -> dict:
                 "sex",
             )
         },
-        "birth": record.person.birth_display,
+        "birth": record.birth_display,
         "status": record.status,
         "nationalities": record.nationalities,
         "residences": record.residences,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
@@ -136,37 +137,42 @@ def document_record(
         )
         c.codes.append("expires-before-issue")
     c.raise_if_any()
-    with write_transaction():
-        (person,) = lock_persons(person)
-        require_active(person)
-        if IdentityDocument.objects.filter(
-            kind=kind, number=number, issuing_country=issuing_country
-        ).exists():
-            raise Conflict(
-                _("A document with this number is already recorded."), code="document-known"
+    try:
+        with write_transaction():
+            (person,) = lock_persons(person)
+            require_active(person)
+            if IdentityDocument.objects.filter(
+                kind=kind, number=number, issuing_country=issuing_country
+            ).exists():
+                raise Conflict(
+                    _("A document with this number is already recorded."), code="document-known"
+                )
+            document = IdentityDocument.objects.create(
+                person=person,
+                kind=kind,
+                number=number,
+                issuing_country=issuing_country,
+                issued_on=issued_on,
+                expires_on=expires_on,
+                recorded_at=now,
             )
-        document = IdentityDocument.objects.create(
-            person=person,
-            kind=kind,
-            number=number,
-            issuing_country=issuing_country,
-            issued_on=issued_on,
-            expires_on=expires_on,
-            recorded_at=now,
-        )
-        event_record(
-            person,
-            kind=PersonEventKind.DOCUMENT_RECORDED,
-            actor=actor,
-            at=now,
-            data={
-                "document": document.pk,
-                "kind": kind,
-                "number": number,
-                "issued_on": issued_on,
-                "expires_on": expires_on,
-            },
-        )
+            event_record(
+                person,
+                kind=PersonEventKind.DOCUMENT_RECORDED,
+                actor=actor,
+                at=now,
+                data={
+                    "document": document.pk,
+                    "kind": kind,
+                    "number": number,
+                    "issued_on": issued_on,
+                    "expires_on": expires_on,
+                },
+            )
+    except IntegrityError as error:  # someone recorded the same number a moment earlier
+        raise Conflict(
+            _("A document with this number is already recorded."), code="document-known"
+        ) from error
     return document
 
 
