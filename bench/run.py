@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py --db sqlite --quick
     .venv/bin/python bench/run.py --db postgres --only opening-hours
     .venv/bin/python bench/run.py --only appointments
+    .venv/bin/python bench/run.py --only people --people 100000   # population cached
 
 Per backend: a fresh database (SQLite under var/bench/, PostgreSQL `hamburg_bench`), migrated,
 with the Hamburg-scale generated city and some closures; gunicorn started as documented; then
@@ -31,12 +32,14 @@ import opening_hours
 from harness import BENCH_VAR, ROOT, Context, Result
 
 import appointments
+import people
 import visits
 
 BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "opening-hours": opening_hours.run,
     "appointments": appointments.run,
     "visits": visits.run,
+    "people": people.run,
 }
 CITY = {"locations": 31, "services": 30, "counters": 8, "seed": 1}
 # Settings for load runs: bookings confirmed at once (no e-mail round trip), no per-address
@@ -77,16 +80,20 @@ def section(
     name: str, backend: str, result: Result, data: dict, info: dict, server: harness.Server
 ) -> str:
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # A benchmark on data of its own (people.PeopleResult) describes it.
+    data_line = getattr(result, "data_line", "") or (
+        f"{data['locations']} locations, {data['services']} services, "
+        f"{data['counters']} counters ({CITY['counters']} per location), "
+        f"{data['closures']} closures ({data['counter_closures']} of single counters), "
+        f"{opening_hours.DAYS_LONG} days"
+    )
     return "\n".join(
         [
             f"### {result.title} — {BACKEND_NAMES[backend]}",
             "",
             f"- date: {when}",
             f"- command: `{info['command']}`",
-            f"- data: {data['locations']} locations, {data['services']} services, "
-            f"{data['counters']} counters ({CITY['counters']} per location), "
-            f"{data['closures']} closures ({data['counter_closures']} of single counters), "
-            f"{opening_hours.DAYS_LONG} days",
+            f"- data: {data_line}",
             f"- machine: nproc {info['nproc']}, {info['arch']}, Python {info['python']}, "
             f"CPU {info['cpu']} (shared, noisy)",
             f"- backend: {data['database']}; gunicorn, {server.workers} sync workers, "
@@ -106,6 +113,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=None, help="default: 2 × cores + 1")
     parser.add_argument("--threads", type=int, default=8, help="client threads for throughput")
+    parser.add_argument(
+        "--people",
+        type=int,
+        default=None,
+        help="people benchmark: population size (default 1,900,000; 20,000 with --quick)",
+    )
+    parser.add_argument(
+        "--regenerate",
+        action="store_true",
+        help="people benchmark: generate the population anew even if a complete one is cached",
+    )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument("--docs", dest="docs", action="store_true", default=None)
     docs.add_argument(
@@ -116,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     write_docs = (not args.quick) if args.docs is None else args.docs
+    people.configure(count=args.people, regenerate=args.regenerate)
 
     # A TERM (e.g. from a CI timeout) unwinds like an error, so the server is always stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -129,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
         log = BENCH_VAR / f"{backend}.log"
         log.write_text("")
         print(f"== {BACKEND_NAMES[backend]}: preparing data (log: {log})", flush=True)
-        env, data = prepare(backend, log, collectstatic=i == 0)
+        if selected == ["people"]:  # its own cached database; the shared one is left alone
+            env, data = people.prepare(
+                backend, log, load_env=LOAD_ENV, collectstatic=i == 0, quick=args.quick
+            )
+        else:
+            env, data = prepare(backend, log, collectstatic=i == 0)
         print(f"   {data}", flush=True)
         gunicorn_log = BENCH_VAR / f"gunicorn-{backend}.log"
         gunicorn_log.write_text("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hamburg_service.core.db import statistics_refresh
 from hamburg_service.core.scheduler import job
 from hamburg_service.people import information
 from hamburg_service.people.retention import people_retention, register_information_retention
@@ -24,3 +25,10 @@ def register_information_settle(now: dt.datetime) -> int:
 @job("people.retention", daily_at=dt.time(3, 45))
 def retention(now: dt.datetime) -> int:
     return people_retention(now=now) + register_information_retention(now=now)
+
+
+@job("people.statistics", daily_at=dt.time(4, 30))
+def statistics(now: dt.datetime) -> int:
+    """The planner's statistics of the register, fresh each night (core.db)."""
+    statistics_refresh()
+    return 1

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hamburg_service.core.db import statistics_refresh
 from hamburg_service.people.generate import GenerateError, people_generate
 
 
@@ -31,4 +32,5 @@ class Command(BaseCommand):
             )
         except GenerateError as error:
             raise CommandError(str(error)) from error
+        statistics_refresh()  # the planner must know the register's size (core.db)
         self.stdout.write(f"Generated people: {report}")

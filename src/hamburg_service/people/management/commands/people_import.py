@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.db import statistics_refresh
 from hamburg_service.people.importing import (
     FormatError,
     people_import,
@@ -44,6 +45,8 @@ class Command(BaseCommand):
                 )
         except (OSError, FormatError, UnicodeDecodeError) as error:
             raise CommandError(str(error)) from error
+        if report.imported and not options["dry_run"]:
+            statistics_refresh()  # the planner must know the register's size (core.db)
         for problem in report.errors:
             self.stderr.write(str(problem))
         verb = "would import" if options["dry_run"] else "imported"
