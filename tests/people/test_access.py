@@ -342,3 +342,18 @@ def test_a_block_that_ran_out_is_history_and_a_new_one_can_be_set(anna, client_a
 
 def test_a_person_prints_as_a_number_never_as_a_name(anna):
     assert str(anna) == f"Person {anna.pk}"
+
+
+def test_family_names_of_several_words_are_found(make_person, client_as):
+    """The staff search compared only the first typed word's code with the whole family
+    name's: "Al-Jubouri" and "von Bülow" were never found (bench/people.py)."""
+    jubouri = make_person(family_name="Al-Jubouri", given_names="Ahmad")
+    buelow = make_person(family_name="von Bülow", given_names="Anna")
+    clerk = client_as(Role.CLERK)
+    for typed, person in (
+        ("Al Jubouri Ahmad", jubouri),
+        ("al-jubouri", jubouri),
+        ("von Buelow Anna", buelow),
+    ):
+        page = clerk.get("/staff/people/", {"name": typed, **PURPOSE}).content.decode()
+        assert f"/staff/people/{person.pk}/" in page, typed

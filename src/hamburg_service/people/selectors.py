@@ -107,23 +107,28 @@ def persons_matching(
     limit: int = 50,
 ) -> list[Person]:
     """INTERNAL, unlogged. Records whose family name (or birth name) sounds like the first
-    word of `name` (any script: "Meier", "Mayer", "Майер") and, when given, whose given names
-    sound like the rest; with `birth`, a compatible date of birth. One query, indexed by the
-    phonetic code (and year)."""
-    words = icao_transliterate(name).split()
-    if not words:
+    word(s) of `name` (any script: "Meier", "Mayer", "Майер"; "Al-Jubouri" is two words) and,
+    when given, whose given names sound like the rest; with `birth`, a compatible date of
+    birth. One query, indexed by the phonetic code (and year): each way of splitting the typed
+    words into family and given names is one indexed equality."""
+    codes = koelner_phonetik(icao_transliterate(name)).split()
+    if not codes:
         return []
-    family, given = koelner_phonetik(words[0]), koelner_phonetik(" ".join(words[1:]))
-    rows = _persons().filter(Q(family_phonetic=family) | Q(birth_name_phonetic=family))
+    # Family names of up to three words ("Al Jubouri", "von Bülow", "de la Cruz").
+    splits = Q()
+    for k in range(1, min(3, len(codes)) + 1):
+        family, rest = " ".join(codes[:k]), codes[k:]
+        split = Q(family_phonetic=family) | Q(birth_name_phonetic=family)
+        if rest:
+            split &= Q(given_phonetic=rest[0]) | Q(given_phonetic__startswith=f"{rest[0]} ")
+        splits |= split
+    rows = _persons().filter(splits)
     if birth is not None:
         rows = rows.filter(birth_year=birth.year)
         if birth.month is not None:
             rows = rows.filter(Q(birth_month__isnull=True) | Q(birth_month=birth.month))
         if birth.day is not None:
             rows = rows.filter(Q(birth_day__isnull=True) | Q(birth_day=birth.day))
-    if given:
-        first = _first_word(given)
-        rows = rows.filter(Q(given_phonetic=first) | Q(given_phonetic__startswith=f"{first} "))
     return list(rows.order_by("family_key", "given_key", "birth_key", "pk")[:limit])
 
 
