@@ -149,6 +149,23 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _purpose_or_ask(request: HttpRequest, person_id: int) -> access.Purpose | HttpResponse:
+    """The purpose the record is opened for (from the address), or the page that asks for it
+    — nothing of the person is read or shown before it is given."""
+    form = PurposeForm(request.GET if "purpose" in request.GET else None)
+    problem: AppError | None = None
+    if form.is_bound and form.is_valid():
+        purpose, problem = attempt(form.checked_purpose, form=form)
+        if purpose is not None:
+            return purpose
+    return render(
+        request,
+        "people/purpose.html",
+        {"form": form, "person_id": person_id},
+        status=page_status(problem, form),
+    )
+
+
 class BlockForm(AccessibleErrorsMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
@@ -171,22 +188,9 @@ def person(request: HttpRequest, person_id: int) -> HttpResponse:
     immigration side) residence titles with their expiry, the information block — as on a
     chosen day, with the history of changes on request. Opening it asks for the purpose first;
     every opening is logged."""
-    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
-    if not purpose_form.is_bound or not purpose_form.is_valid():
-        return render(
-            request,
-            "people/purpose.html",
-            {"form": purpose_form, "person_id": person_id},
-            status=page_status(None, purpose_form),
-        )
-    purpose, problem = attempt(purpose_form.checked_purpose, form=purpose_form)
-    if purpose is None:
-        return render(
-            request,
-            "people/purpose.html",
-            {"form": purpose_form, "person_id": person_id},
-            status=page_status(problem, purpose_form),
-        )
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
     actor = actor_of(request)
     block_form = BlockForm(request.POST or None)
     block_problem: AppError | None = None
@@ -441,15 +445,9 @@ def register(request: HttpRequest, person_id: int) -> HttpResponse:
     """Register a move for a person (at the counter, for the ticket being served): the record
     is read — logged with the purpose — and the move written; a late registration (§ 17 BMG:
     two weeks) is recorded as late."""
-    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
-    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
-    if purpose is None:
-        return render(
-            request,
-            "people/purpose.html",
-            {"form": purpose_form, "person_id": person_id},
-            status=page_status(None, purpose_form),
-        )
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
     actor = actor_of(request)
     form = MoveForm(request.POST or None)
     problem: AppError | None = None
@@ -643,15 +641,9 @@ class MergeForm(AccessibleErrorsMixin, forms.Form):
 def duplicates(request: HttpRequest, person_id: int) -> HttpResponse:
     """The record beside the records that may be the same person; merge one into it (its
     residences, documents and titles move here; recorded, and reversible), or undo a merge."""
-    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
-    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
-    if purpose is None:
-        return render(
-            request,
-            "people/purpose.html",
-            {"form": purpose_form, "person_id": person_id},
-            status=page_status(None, purpose_form),
-        )
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
     actor = actor_of(request)
     form = MergeForm(request.POST or None)
     problem: AppError | None = None
@@ -744,15 +736,9 @@ class TitleForm(AccessibleErrorsMixin, forms.Form):
 def papers(request: HttpRequest, person_id: int) -> HttpResponse:
     """Record an identity document (register staff: ID card and passport; immigration staff
     also the eAT card) or a residence title (immigration staff)."""
-    purpose_form = PurposeForm(request.GET if "purpose" in request.GET else None)
-    purpose = purpose_form.checked_purpose() if purpose_form.is_valid() else None
-    if purpose is None:
-        return render(
-            request,
-            "people/purpose.html",
-            {"form": purpose_form, "person_id": person_id},
-            status=page_status(None, purpose_form),
-        )
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
     actor = actor_of(request)
     user = request.user
     can_documents = has_perm(user, PeoplePerm.REGISTER_WRITE) or has_perm(
