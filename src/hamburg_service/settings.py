@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "hamburg_service.feedback",
     "hamburg_service.appointments",
     "hamburg_service.visits",
+    "hamburg_service.cases",
     "hamburg_service.web",
 ]
 

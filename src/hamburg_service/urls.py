@@ -19,6 +19,7 @@ urlpatterns += i18n_patterns(
     path("visits/", include("hamburg_service.visits.urls")),
     path("staff/feedback/", include("hamburg_service.feedback.urls")),
     path("staff/people/", include("hamburg_service.people.urls")),
+    path("staff/cases/", include("hamburg_service.cases.urls")),
     path("my-data/", include("hamburg_service.people.my_data_urls")),
     path("register-information/", include("hamburg_service.people.public_urls")),
     path("verify/", include("hamburg_service.people.public_verify_urls")),

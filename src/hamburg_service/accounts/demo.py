@@ -19,6 +19,7 @@ DEMO_LOCATIONS = {
     Role.ADMINISTRATOR: [],
     Role.CENTRAL_REGISTRATION: [],
     Role.DATA_PROTECTION: [],
+    Role.TEAM_LEAD: [],
 }
 
 

@@ -19,6 +19,8 @@ class Role(models.TextChoices):
     CENTRAL_REGISTRATION = "central_registration", _("Central registration office")
     # The data protection officer: the only reader of the access log (§ 40 BMG).
     DATA_PROTECTION = "data_protection", _("Data protection officer")
+    # Leads a team of caseworkers: assigns and reassigns cases, sees the load and the backlog.
+    TEAM_LEAD = "team_lead", _("Team lead (cases)")
 
 
 class User(AbstractUser):

@@ -58,6 +58,15 @@ class PeoplePerm(StrEnum):
     INFORMATION_LOG_READ = "people.information_log_read"  # register information requests
 
 
+class CasesPerm(StrEnum):
+    """The pool is city-wide: these hold everywhere, for the agencies of the role."""
+
+    OPEN = "cases.open"  # open a case for an applicant (counter, desk, post)
+    WORK = "cases.work"  # take the next case, work and decide the own cases
+    ASSIGN = "cases.assign"  # assign and reassign cases, see each caseworker's load
+    BACKLOG = "cases.backlog"  # the backlog figures
+
+
 Perm = (
     StaffPerm
     | CatalogPerm
@@ -66,6 +75,7 @@ Perm = (
     | AppointmentsPerm
     | VisitsPerm
     | PeoplePerm
+    | CasesPerm
 )
 DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     StaffPerm,
@@ -75,6 +85,7 @@ DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     AppointmentsPerm,
     VisitsPerm,
     PeoplePerm,
+    CasesPerm,
 )
 
 ALL_STAFF = frozenset(Role)
@@ -115,6 +126,20 @@ ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     # Register information requests (§ 44 BMG) with their § 51 notices: the office and the
     # data protection officer.
     PeoplePerm.INFORMATION_LOG_READ: frozenset({Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}),
+    CasesPerm.OPEN: frozenset(
+        {
+            Role.FRONT_DESK,
+            Role.CLERK,
+            Role.CASEWORKER_REGISTRATION,
+            Role.CASEWORKER_IMMIGRATION,
+            Role.TEAM_LEAD,
+        }
+    ),
+    CasesPerm.WORK: frozenset(
+        {Role.CASEWORKER_REGISTRATION, Role.CASEWORKER_IMMIGRATION, Role.TEAM_LEAD}
+    ),
+    CasesPerm.ASSIGN: frozenset({Role.TEAM_LEAD}),
+    CasesPerm.BACKLOG: frozenset({Role.TEAM_LEAD, Role.MANAGER}),
 }
 CITY_WIDE_ROLES = frozenset(
     {Role.MANAGER, Role.ADMINISTRATOR, Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}
@@ -139,5 +164,15 @@ def perm_of(value: str) -> Perm:
 
 # The Django admin asks Django's model permissions; administrators hold all of them for our apps.
 ADMIN_APPS = frozenset(
-    {"catalog", "accounts", "feedback", "axes", "appointments", "visits", "notifications", "core"}
+    {
+        "catalog",
+        "accounts",
+        "feedback",
+        "axes",
+        "appointments",
+        "visits",
+        "notifications",
+        "core",
+        "cases",
+    }
 )

@@ -1,0 +1,240 @@
+"""The reads of the cases app, permission-filtered and set-based (docs/cases.md).
+
+A case shows personal data (the applicant's name and e-mail, the person record): opening one
+or listing a caseworker's own cases writes an access-log entry, the case as its purpose. The
+pool lists no names: a caseworker sees what to take, not who.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from hamburg_service.accounts.access import access_record, agencies_for
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
+from hamburg_service.accounts.permissions import CasesPerm
+from hamburg_service.cases.clock import RISK_MONTHS, Clock, months_after
+from hamburg_service.cases.models import (
+    UNDECIDED,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    CaseType,
+    Skill,
+)
+from hamburg_service.cases.services.common import case_unknown, clock_now
+from hamburg_service.cases.services.pool import POOL_STATUSES
+from hamburg_service.cases.urgency import Urgency, urgency_of
+from hamburg_service.core.actors import Actor
+from hamburg_service.people.checks import today_in_hamburg
+
+POOL_PAGE = 50
+
+
+def readable_agencies(actor: Actor) -> frozenset[str]:
+    """The agencies whose cases the actor may open: caseworkers and team leads of each."""
+    if actor.user is None:
+        return frozenset()
+    return agencies_for(actor.user, CasesPerm.WORK) | agencies_for(actor.user, CasesPerm.ASSIGN)
+
+
+def _visible(actor: Actor) -> QuerySet[Case]:
+    return Case.objects.filter(case_type__agency__in=readable_agencies(actor))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """One case as its page shows it: the clock and the urgency computed now."""
+
+    case: Case
+    clock: Clock
+    urgency: Urgency
+    events: list[CaseEvent]
+
+
+def case_for(*, actor: Actor, reference: str, now: dt.datetime | None = None) -> CaseView:
+    """Open a case (logged: the applicant's name and contact, the case as purpose). NotFound
+    alike for an unknown case and one the reader may not see."""
+    now = now or timezone.now()
+    reference = (reference or "").strip().upper()[:20]
+    case = (
+        _visible(actor)
+        .select_related("case_type", "case_type__service", "assigned_to", "person")
+        .filter(reference=reference)
+        .first()
+    )
+    if case is None:
+        raise case_unknown()
+    clock = clock_now(case, now)
+    events = list(
+        CaseEvent.objects.filter(case=case).select_related("actor_user").order_by("-at", "-pk")
+    )
+    access_record(
+        actor=actor,
+        subject_type="case",
+        subject_ref=case.reference,
+        purpose=AccessPurpose.PERSON_CASE,
+        categories=(DataCategory.NAME, DataCategory.CONTACT, DataCategory.HISTORY),
+        case_reference=case.reference,
+        persons=[case.person_id] if case.person_id else [],
+    )
+    return CaseView(case, clock, urgency_of(clock, case.facts), events)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A line of a list: stored clock figures only, so a page is one query."""
+
+    case: Case
+    today: dt.date
+
+    @property
+    def norm_days_left(self) -> int:
+        return (self.case.planned_on - self.today).days
+
+    @property
+    def statutory_days_left(self) -> int | None:
+        due = self.case.statutory_due_on
+        return None if due is None else (due - self.today).days
+
+    @property
+    def at_risk(self) -> bool:
+        return self.case.undecided and self.today >= months_after(
+            self.case.received_on, RISK_MONTHS
+        )
+
+    @property
+    def waiting_days(self) -> int:
+        return (self.today - self.case.received_on).days
+
+
+def cases_mine(*, actor: Actor, now: dt.datetime | None = None) -> list[CaseRow]:
+    """The caseworker's own open cases, most urgent first (logged: names are shown)."""
+    today = today_in_hamburg(now or timezone.now())
+    cases = list(
+        Case.objects.select_related("case_type")
+        .filter(assigned_to_id=actor.user_id, status__in=UNDECIDED)
+        .order_by("-urgency", "received_at")[:200]
+    )
+    if cases:
+        access_record(
+            actor=actor,
+            subject_type="cases",
+            subject_ref="mine",
+            purpose=AccessPurpose.PERSON_CASE,
+            categories=(DataCategory.NAME,),
+            persons=[c.person_id for c in cases if c.person_id],
+        )
+    return [CaseRow(c, today) for c in cases]
+
+
+def pool_types(actor: Actor) -> list[CaseType]:
+    return list(CaseType.objects.filter(agency__in=readable_agencies(actor)).order_by("name_de"))
+
+
+def pool_page(
+    *,
+    actor: Actor,
+    case_type: CaseType | None = None,
+    page: int = 1,
+    now: dt.datetime | None = None,
+) -> tuple[Page[Case], list[CaseRow]]:
+    """The pool, most urgent first, `POOL_PAGE` a page: two queries whatever the page."""
+    today = today_in_hamburg(now or timezone.now())
+    cases = (
+        _visible(actor)
+        .filter(assigned_to__isnull=True, status__in=POOL_STATUSES)
+        .select_related("case_type")
+        .only(
+            "reference",
+            "status",
+            "received_on",
+            "received_at",
+            "planned_on",
+            "statutory_due_on",
+            "urgency",
+            "channel",
+            "case_type__name_de",
+            "case_type__name_en",
+            "case_type__slug",
+        )
+        .order_by("-urgency", "received_at", "pk")
+    )
+    if case_type is not None:
+        cases = cases.filter(case_type=case_type)
+    paginator = Paginator(cases, POOL_PAGE)
+    current = paginator.get_page(page)
+    return current, [CaseRow(c, today) for c in current.object_list]
+
+
+@dataclass(frozen=True, slots=True)
+class Load:
+    user_id: int
+    name: str
+    in_review: int
+    waiting: int
+    over_norm: int
+    case_types: list[str]
+
+
+def worker_loads(*, actor: Actor, now: dt.datetime | None = None) -> list[Load]:
+    """Each caseworker's open cases (for team leads): three queries for the whole list."""
+    today = today_in_hamburg(now or timezone.now())
+    agencies = agencies_for(actor.user, CasesPerm.ASSIGN) if actor.user else frozenset()
+    workers = list(
+        get_user_model()
+        .objects.filter(is_active=True, case_skills__case_type__agency__in=agencies)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    counts = (
+        Case.objects.filter(
+            assigned_to__in=workers, status__in=UNDECIDED, case_type__agency__in=agencies
+        )
+        .values("assigned_to")
+        .annotate(
+            in_review=Count("pk", filter=Q(status__in=POOL_STATUSES)),
+            waiting=Count("pk", filter=~Q(status__in=POOL_STATUSES)),
+            over_norm=Count("pk", filter=Q(planned_on__lt=today)),
+        )
+    )
+    by_worker: dict[int, dict[str, Any]] = {row["assigned_to"]: dict(row) for row in counts}
+    skills: dict[int, list[str]] = defaultdict(list)
+    for user_id, name in Skill.objects.filter(
+        user__in=workers, case_type__agency__in=agencies
+    ).values_list("user_id", "case_type__name_de"):
+        skills[user_id].append(name)
+    return [
+        Load(
+            user_id=w.pk,
+            name=w.get_full_name() or w.get_username(),
+            in_review=by_worker.get(w.pk, {}).get("in_review", 0),
+            waiting=by_worker.get(w.pk, {}).get("waiting", 0),
+            over_norm=by_worker.get(w.pk, {}).get("over_norm", 0),
+            case_types=sorted(skills[w.pk]),
+        )
+        for w in workers
+    ]
+
+
+def workers_for_type(*, case_type_id: int) -> list[tuple[int, str]]:
+    """The active caseworkers skilled for a type, to assign a case to."""
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, case_skills__case_type_id=case_type_id)
+        .order_by("last_name", "first_name", "username")
+    )
+    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
+
+
+def status_counts(*, actor: Actor) -> dict[str, int]:
+    """Open cases by status of the agencies the actor sees (for the workstation's header)."""
+    rows = _visible(actor).filter(status__in=UNDECIDED).values("status").annotate(n=Count("pk"))
+    return {CaseStatus(r["status"]).value: r["n"] for r in rows}
