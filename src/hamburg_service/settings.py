@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "hamburg_service.catalog",
     "hamburg_service.accounts",
     "hamburg_service.notifications",
+    "hamburg_service.files",
     "hamburg_service.people",
     "hamburg_service.feedback",
     "hamburg_service.appointments",
@@ -194,7 +196,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -204,8 +206,33 @@ STORAGES = {
         )
     },
 }
-# Uploads (later: case documents) stay outside the web root.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "uploads"))
+# Django's default storage: nothing uses or serves it. Uploads have their own, below.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# --- Uploads (docs/uploads.md): checked by content, kept outside the web root and served only
+# through the app that owns them. A directory by default; object storage by naming another
+# backend (django-storages' S3Storage, say) and its options as JSON.
+UPLOADS_ROOT = Path(os.environ.get("UPLOADS_ROOT", VAR_DIR / "uploads"))
+STORAGES["uploads"] = {
+    "BACKEND": os.environ.get(
+        "UPLOADS_STORAGE_BACKEND", "hamburg_service.files.storage.PrivateFileSystemStorage"
+    ),
+    "OPTIONS": json.loads(os.environ.get("UPLOADS_STORAGE_OPTIONS", "null"))
+    or {
+        "location": UPLOADS_ROOT,
+        "file_permissions_mode": 0o600,
+        "directory_permissions_mode": 0o700,
+    },
+}
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))  # one file
+UPLOAD_MAX_FILES = int(os.environ.get("UPLOAD_MAX_FILES", "10"))  # one question
+UPLOAD_MAX_PIXELS = int(os.environ.get("UPLOAD_MAX_PIXELS", str(50_000_000)))  # one image
+# Files accepted but never sent with their form are deleted after this many hours.
+UPLOAD_STAGED_HOURS = int(os.environ.get("UPLOAD_STAGED_HOURS", "24"))
+# Larger uploads are streamed to a temporary file, not held in memory; all files of one
+# request together are bounded by the reverse proxy (docs/deploy.md), their count here.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", str(2621440)))
+DATA_UPLOAD_MAX_NUMBER_FILES = int(os.environ.get("DATA_UPLOAD_MAX_NUMBER_FILES", "50"))
+# --- end of uploads ---
 WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = os.environ.get(
@@ -238,7 +265,7 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 X_FRAME_OPTIONS = "DENY"
 
 # The largest request body (form or JSON) read into memory; larger ones answer 413 (API) or
-# 400 (pages). Uploads, when they come, are streamed to disk with limits of their own.
+# 400 (pages). Files are not counted here: they are streamed to disk with limits of their own.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("REQUEST_BODY_MAX_BYTES", str(1024 * 1024)))
 
 # Catalogue limits.
@@ -388,3 +415,12 @@ DOCUMENT_PREVIOUS_CERTS_FILE = Path(
     os.environ.get("DOCUMENT_PREVIOUS_CERTS_FILE", KEYS_DIR / "document-signing-previous.pem")
 )
 # --- end of documents ---
+
+# --- Cases: document requests and appointments from a case (docs/cases.md) ---
+# The reminder of an unanswered document request goes this many days before its deadline.
+CASE_REQUEST_REMIND_DAYS = int(os.environ.get("CASE_REQUEST_REMIND_DAYS", "3"))
+# The applicant's uploads are kept this many months after the case is closed.
+CASE_FILES_KEEP_MONTHS = int(os.environ.get("CASE_FILES_KEEP_MONTHS", "6"))
+# Requests per client address to the applicant's link pages (upload, choose an appointment).
+RATE_LIMIT_CASE_LINKS = os.environ.get("RATE_LIMIT_CASE_LINKS", "60/h")
+# --- end of cases ---

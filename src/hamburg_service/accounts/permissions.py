@@ -174,5 +174,6 @@ ADMIN_APPS = frozenset(
         "notifications",
         "core",
         "cases",
+        "files",
     }
 )
