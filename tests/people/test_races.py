@@ -141,3 +141,37 @@ def test_one_document_number_recorded_at_once_for_different_people_is_kept_once(
     )
     assert outcomes == {"ok": 1, "409 document-known": 3}
     assert IdentityDocument.objects.count() == 1
+
+
+def test_undoing_and_redoing_a_merge_at_once_never_deadlocks(clerk, make_person):
+    """Undo locks both records in the order of their ids, as the merge does: an undo racing a
+    merge of the same two records ends in answers, never in a deadlock (PostgreSQL) or a 500."""
+    from hamburg_service.people.services import merging
+
+    survivor = make_person(family_name="Schulz", given_names="Lena")
+    duplicate = make_person(family_name="Schultz", given_names="Lena")
+    assert duplicate.pk > survivor.pk
+    merging.person_merge(
+        duplicate=duplicate, survivor=survivor, reason="the same person", actor=clerk, now=NOW
+    )
+
+    def attempt(i: int) -> object:
+        if i % 2:
+            return merging.person_merge_undo(
+                duplicate=duplicate, reason="not the same", actor=clerk, now=NOW
+            )
+        return merging.person_merge(
+            duplicate=duplicate,
+            survivor=survivor,
+            reason="the same after all",
+            actor=clerk,
+            now=NOW,
+        )
+
+    outcomes = race(attempt)
+    # Every clerk got an answer (a deadlock would be no AppError and leave a thread without
+    # one): done, or refused because the other got there first.
+    assert sum(outcomes.values()) == CLERKS
+    assert all(o == "ok" or o.startswith("409 ") for o in outcomes)
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into_id in (None, survivor.pk)

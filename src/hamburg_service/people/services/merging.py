@@ -137,13 +137,20 @@ def person_merge_undo(
     now = now_or(now)
     reason = text_clean(reason, field="reason", max_length=300)
     with write_transaction():
-        (duplicate,) = lock_persons(duplicate)
-        if duplicate.merged_into_id is None:
+        # Both records locked in the order of their ids, as `person_merge` locks them (one
+        # order everywhere: no deadlock); the link is read again under the locks.
+        survivor_id = (
+            Person.objects.filter(pk=duplicate.pk).values_list("merged_into_id", flat=True).first()
+        )
+        if survivor_id is None:
             raise Conflict(_("This record is not merged into another."), code="not-merged")
-        survivor_id = duplicate.merged_into_id
         first, second = sorted([duplicate.pk, survivor_id])
         locked = {p.pk: p for p in lock_persons(Person(pk=first), Person(pk=second))}
         duplicate, survivor = locked[duplicate.pk], locked[survivor_id]
+        if duplicate.merged_into_id != survivor_id:
+            raise Conflict(
+                _("The record was changed meanwhile. Please look again."), code="merge-changed"
+            )
         if survivor.merged_into_id is not None:
             raise Conflict(
                 _("The record it was merged into has been merged on since; undo that merge first."),
