@@ -3,6 +3,7 @@ not by name — through a link mailed to the address they gave for notices."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import re
 
@@ -12,9 +13,12 @@ from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django_tasks import default_task_backend
 
-from hamburg_service.accounts.models import Role
+from hamburg_service.accounts.models import Role, RoleAssignment
 from hamburg_service.notifications.models import Message
+from hamburg_service.people import my_data
+from hamburg_service.people.checks import BirthDate
 from hamburg_service.people.services import identity
 
 from .conftest import NOW, person_input
@@ -99,3 +103,33 @@ def test_bad_input_keeps_what_was_typed(db):
     page = response.content.decode()
     assert 'value="anna@"' in page
     assert "Diesen Tag gibt es in diesem Monat nicht." in page
+
+
+def test_the_link_and_the_queued_lookup_reveal_neither_record_nor_birth_and_roles_are_those_of_then(
+    anna, make_staff, django_capture_on_commit_callbacks, settings
+):
+    """The link is encrypted (not only signed: a signed token shows its record number to
+    anyone who decodes it), the lookup waiting in the task table holds no date of birth, and
+    the report names the role the reader had when reading, not the one they have now."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        my_data.my_data_request(
+            email="anna.meier@example.org", birth=BirthDate(1985, 3, 4), language="de"
+        )
+    [queued] = default_task_backend.results  # type: ignore[attr-defined]
+    args = repr(queued.kwargs)
+    assert "1985" not in args
+    assert str(anna.birth_key) not in args
+    token = my_data._seal({"p": anna.pk})
+    padded = token + "=" * (-len(token) % 4)
+    assert f'"p": {anna.pk}'.encode() not in base64.urlsafe_b64decode(padded)
+    assert my_data.person_of_token(token) == anna.pk
+    assert my_data.person_of_token(token[:-2] + "xx") is None
+
+    reader = make_staff(Role.CLERK)
+    client = Client()
+    client.force_login(reader)
+    client.get(f"/staff/people/{anna.pk}/", {"purpose": "person_ticket", "reference": "A1"})
+    RoleAssignment.objects.filter(user=reader).update(role=Role.MANAGER)
+    [report] = my_data.reads_of(anna.pk)
+    assert report.role == str(Role.CLERK.label)

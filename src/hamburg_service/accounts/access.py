@@ -41,6 +41,7 @@ from hamburg_service.accounts.permissions import (
 )
 from hamburg_service.catalog.models import KIND_AGENCIES, Counter, Location
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.db import rows_insert
 from hamburg_service.core.errors import Forbidden, NotFound
 
 if TYPE_CHECKING:
@@ -204,7 +205,8 @@ def access_record(
     Called by the selectors that show it, not by views. `persons`: the ids of the person
     records shown (a search lists several), so each person can learn of the read."""
     user = actor.user if isinstance(actor, Actor) else actor
-    entry = AccessLog.objects.create(
+    # rows_insert: every read of personal data writes these, without per-call compilation.
+    entry = AccessLog(
         at=at or timezone.now(),
         actor=user,
         subject_type=subject_type[:40],
@@ -215,11 +217,12 @@ def access_record(
         case_reference=case_reference[:40],
         criteria=criteria,
         hits=hits,
+        # The roles at the time of the read: "who read my data" names them, not today's.
+        actor_roles=sorted(_roles(user)),
     )
+    rows_insert([entry])
     if persons:
-        AccessLogSubject.objects.bulk_create(
-            AccessLogSubject(log=entry, person_id=pk) for pk in dict.fromkeys(persons)
-        )
+        rows_insert([AccessLogSubject(log=entry, person_id=pk) for pk in dict.fromkeys(persons)])
     return entry
 
 

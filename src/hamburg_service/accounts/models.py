@@ -125,6 +125,7 @@ class AccessLog(models.Model):
     case_reference = models.CharField(_("case or appointment reference"), max_length=40, blank=True)
     criteria = models.JSONField(_("search criteria"), null=True, blank=True)
     hits = models.PositiveIntegerField(_("results"), null=True, blank=True)
+    actor_roles = models.JSONField(_("roles of the staff member then"), default=list)
 
     class Meta:
         ordering = ["-at"]

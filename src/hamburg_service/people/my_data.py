@@ -10,11 +10,14 @@ background and mails the owner."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.core import signing
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_tasks import task
@@ -31,12 +34,30 @@ def _address_mac(email: str) -> str:
     return salted_hmac(SALT, email.strip().lower()).hexdigest()
 
 
+def _fernet() -> Fernet:
+    # Encrypted, not only signed: the report link and the queued lookup (stored in the task
+    # table until it runs) must not show a record number or a date of birth to whoever sees
+    # them.
+    key = hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _seal(data: dict[str, object]) -> str:
+    return _fernet().encrypt(json.dumps(data).encode()).decode()
+
+
+def _open(token: str, *, ttl: int | None = None) -> dict[str, object] | None:
+    try:
+        data = json.loads(_fernet().decrypt(token.encode(), ttl=ttl))
+    except (InvalidToken, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def my_data_request(*, email: str, birth: BirthDate, language: str) -> None:
     """Queue the lookup; nothing else happens in the request (same work for any input)."""
-    mac, key = _address_mac(email), birth.key
-    transaction.on_commit(
-        lambda: my_data_lookup.enqueue(address=mac, birth_key=key, language=language)
-    )
+    sealed = _seal({"a": _address_mac(email), "b": birth.key})
+    transaction.on_commit(lambda: my_data_lookup.enqueue(sealed=sealed, language=language))
 
 
 def my_data_send(*, address: str, birth_key: int, language: str) -> bool:
@@ -49,7 +70,7 @@ def my_data_send(*, address: str, birth_key: int, language: str) -> bool:
     for person in candidates:
         if not constant_time_compare(_address_mac(person.contact_email), address):
             continue
-        token = signing.dumps({"p": person.pk}, salt=SALT)
+        token = _seal({"p": person.pk})
         with transaction.atomic():
             message_queue(
                 to=person.contact_email,
@@ -63,18 +84,17 @@ def my_data_send(*, address: str, birth_key: int, language: str) -> bool:
 
 
 @task()
-def my_data_lookup(*, address: str, birth_key: int, language: str) -> None:
+def my_data_lookup(*, sealed: str, language: str) -> None:
     """The lookup of a request, away from the request. Defined beside what it calls."""
-    my_data_send(address=address, birth_key=birth_key, language=language)
+    data = _open(sealed)
+    if data is not None and isinstance(data.get("a"), str) and isinstance(data.get("b"), int):
+        my_data_send(address=str(data["a"]), birth_key=int(str(data["b"])), language=language)
 
 
 def person_of_token(token: str) -> int | None:
     """The person a report link is for, while it is valid (MY_DATA_LINK_HOURS)."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=settings.MY_DATA_LINK_HOURS * 3600)
-    except signing.BadSignature:
-        return None
-    person_id = data.get("p") if isinstance(data, dict) else None
+    data = _open(token, ttl=settings.MY_DATA_LINK_HOURS * 3600)
+    person_id = data.get("p") if data is not None else None
     return person_id if isinstance(person_id, int) else None
 
 
@@ -103,8 +123,11 @@ def reads_of(person_id: int) -> list[ReadReport]:
     return [
         ReadReport(
             at=entry.at,
+            # The roles the reader had then (entries written before they were kept: today's).
             role=", ".join(
-                str(roles.get(r.role, r.role)) for r in entry.actor.role_assignments.all()
+                str(roles.get(code, code))
+                for code in entry.actor_roles
+                or [r.role for r in entry.actor.role_assignments.all()]
             ),
             purpose=str(purposes.get(entry.purpose, entry.purpose)),
             categories=[str(categories.get(c, c)) for c in entry.categories],
