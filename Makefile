@@ -32,7 +32,7 @@ run: install
 	@echo "  API docs:     http://$(HOST):$(PORT)/api/docs   (OpenAPI: /api/v1/openapi.json)"
 	@echo "  Demo logins (password hamburg-demo): front-desk, clerk, caseworker-registration,"
 	@echo "    caseworker-immigration, location-lead, manager, administrator, central-registration,"
-	@echo "    data-protection"
+	@echo "    data-protection, team-lead"
 	@echo ""
 	@# One worker (delivers e-mails from the outbox) and one scheduler (every periodic job of
 	@# every app) run beside the server and stop with it.

@@ -140,6 +140,11 @@ REFUSES_VALID_DATA = {
     "POST /api/v1/locations/{slug}/schedules": "closes before opens, valid_until before from",
     "POST /api/v1/locations/{slug}/closures": "end before start, unknown counter names",
     "GET /api/v1/locations/{slug}/opening-hours": "end before start, more days than allowed",
+    # cases: a case type must exist, a name without control characters, a day of receipt
+    # within the last 90 days; a status the case type allows from the current one
+    "POST /api/v1/cases": "unknown case type, received too long ago or in the future",
+    "POST /api/v1/cases/{reference}/status": "a transition the case type does not allow",
+    "GET /api/v1/cases/pool": "an unknown case type",
 }
 
 CONFIG = SchemathesisConfig.from_dict(

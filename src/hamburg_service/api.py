@@ -26,6 +26,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from hamburg_service.accounts.api import router as accounts_router
 from hamburg_service.accounts.catalog_api import router as catalog_staff_router
 from hamburg_service.appointments.api import router as appointments_router
+from hamburg_service.cases.api import router as cases_router
 from hamburg_service.catalog.api import router as catalog_router
 from hamburg_service.core.api_docs import api_doc
 from hamburg_service.core.api_parser import JsonBodyParser
@@ -159,6 +160,7 @@ api.add_router("", appointments_router)
 api.add_router("", visits_router)
 api.add_router("", people_router)
 api.add_router("", register_information_router)
+api.add_router("", cases_router)
 
 
 def problem(request: HttpRequest, *, status: int, **fields: Any) -> HttpResponse:

@@ -20,6 +20,8 @@ urlpatterns += i18n_patterns(
     path("staff/feedback/", include("hamburg_service.feedback.urls")),
     path("staff/people/", include("hamburg_service.people.urls")),
     path("staff/cases/", include("hamburg_service.cases.urls")),
+    path("", include("hamburg_service.cases.upload_urls")),  # /case-upload/, /case-appointment/
+    path("case-status/", include("hamburg_service.cases.public_urls")),
     path("my-data/", include("hamburg_service.people.my_data_urls")),
     path("register-information/", include("hamburg_service.people.public_urls")),
     path("verify/", include("hamburg_service.people.public_verify_urls")),

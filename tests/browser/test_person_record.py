@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.core import signing
 from playwright.sync_api import Page, expect
 
 from hamburg_service.accounts.demo import DEMO_PASSWORD, demo_staff_ensure
 from hamburg_service.accounts.models import AccessLog, User
 from hamburg_service.core.actors import Actor
+from hamburg_service.people import my_data
 from hamburg_service.people.checks import Address, BirthDate
 from hamburg_service.people.services import identity, residences
 from tests.browser.conftest import assert_no_axe_violations
@@ -119,7 +119,7 @@ def test_the_officer_reads_the_log_and_the_resident_sees_the_reads(site: str, pa
     expect(page.locator("#id_email")).to_have_value("minh@")
     assert_no_axe_violations(page)
 
-    token = signing.dumps({"p": person_id}, salt="people.my-data")
+    token = my_data._seal({"p": person_id})
     page.goto(f"{site}/my-data/{token}/")
     expect(page.locator("main table tbody tr")).to_have_count(1)
     expect(page.locator("main table")).to_contain_text("Sachbearbeitung")

@@ -37,6 +37,13 @@ def received_docs(case: Case) -> None:
         CaseDocument.objects.create(case=case, key=item["key"], label=item["de"], received_at=NOW)
 
 
+def grants_no_title(case: Case) -> None:
+    # Approving a type that grants a title needs the person and the title's end: that is
+    # tested in test_letters.py; here the type writes none.
+    case.case_type.grants_title_kind = ""
+    case.case_type.save(update_fields=["grants_title_kind"])
+
+
 def test_opening_a_case_gives_a_reference_a_secret_and_a_planned_date(case_types, desk):
     opened = lifecycle.case_open(
         case_type=case_types["residence-permit-extension"],
@@ -205,6 +212,7 @@ def test_deciding_needs_the_required_documents_unless_rejecting(open_case, casew
     assert "Reisepass" in caught.value.errors[0]["message"]
     assert snapshot(case) == before
     received_docs(case)
+    grants_no_title(case)
     lifecycle.case_decide(
         case=case, outcome=Outcome.APPROVED, reasons="All fine", actor=worker, now=LATER
     )
@@ -223,6 +231,7 @@ def test_a_decision_is_final_and_a_correction_is_a_new_event(open_case, casework
     case = pool.case_next(actor=worker, now=NOW)
     assert case is not None
     received_docs(case)
+    grants_no_title(case)
     lifecycle.case_decide(
         case=case, outcome=Outcome.APPROVED, reasons="ok", actor=worker, now=LATER
     )

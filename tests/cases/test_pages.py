@@ -147,3 +147,53 @@ def test_leads_see_the_load_and_caseworkers_do_not(client_as, worker_client, cas
     assert lead.get("/staff/cases/team/").status_code == 200
     assert worker_client.get("/staff/cases/team/").status_code == 403
     assert client_as(Role.CLERK).get("/staff/cases/pool/").status_code == 403
+
+
+def test_a_clerk_opens_a_case_from_the_persons_record(client_as, make_staff, case_types):
+    from hamburg_service.core.actors import Actor
+    from hamburg_service.people.checks import BirthDate
+    from hamburg_service.people.services import identity
+
+    user = make_staff(Role.CLERK)
+    person = identity.person_create(
+        data=identity.PersonInput(
+            family_name="Ólafsdóttir",
+            given_names="Sigríður",
+            sex="w",
+            birth=BirthDate(1991, 2, 3),
+            nationalities=("ISL",),
+        ),
+        actor=Actor.staff(user),
+    ).person
+    clerk = Client()
+    clerk.force_login(user)
+    record = clerk.get(
+        f"/staff/people/{person.pk}/", {"purpose": "person_ticket", "reference": "A-17"}
+    ).content.decode()
+    assert f"/staff/cases/new/?person={person.pk}&amp;purpose=person_ticket" in record
+    form = clerk.get(
+        "/staff/cases/new/", {"person": person.pk, "purpose": "person_ticket", "reference": "A-17"}
+    )
+    assert 'value="Sigríður Ólafsdóttir"' in form.content.decode()
+    read = AccessLog.objects.filter(subject_type="person", categories=["name"]).get()
+    assert (read.purpose, read.case_reference) == ("person_ticket", "A-17")
+    answer = clerk.post(
+        "/staff/cases/new/",
+        {
+            "person": person.pk,
+            "purpose": "person_ticket",
+            "reference": "A-17",
+            "case_type": case_types["information-block"].pk,
+            "applicant_name": "Sigríður Ólafsdóttir",
+            "language": "de",
+            "channel": "counter",
+        },
+    )
+    assert answer.status_code == 200
+    assert Case.objects.get().person_id == person.pk
+    # The front desk reads no records: a person given answers as an unknown one.
+    desk = client_as(Role.FRONT_DESK)
+    hidden = desk.get(
+        "/staff/cases/new/", {"person": person.pk, "purpose": "person_ticket", "reference": "A"}
+    )
+    assert hidden.status_code == 404

@@ -100,6 +100,7 @@ class DataCategory(models.TextChoices):
     RESIDENCE_TITLES = "residence_titles", _("residence titles")
     BLOCK = "block", _("information block")
     VISIT = "visit", _("visits: place, day, services")
+    CASE = "case", _("cases: kind, status, dates")
 
 
 class AccessLog(models.Model):

@@ -72,7 +72,7 @@ def unit_start(day: dt.date, unit: int) -> dt.datetime:
 def share_limit(capacity_units: int, channel: str) -> int:
     """How many units of a day's capacity a channel may fill (walk-ins keep their share)."""
     usable = 1.0 - settings.WALK_IN_SHARE
-    if channel != "staff":
+    if channel not in ("staff", "case"):  # staff and appointments for a case may use it
         usable -= settings.STAFF_SHARE
     return math.floor(capacity_units * max(0.0, usable))
 

@@ -35,6 +35,10 @@ ACTIVE = (Status.HELD, Status.CONFIRMED)
 class Channel(models.TextChoices):
     PUBLIC = "public", _("Online by the resident")
     STAFF = "staff", _("By staff for a caller")
+    # Chosen by the applicant from a caseworker's offer (cases.AppointmentOffer): confirmed at
+    # once, free of the per-address limits and not counted towards them, may use the staff
+    # share of the capacity.
+    CASE = "case", _("For a case, chosen by the applicant")
 
 
 class Appointment(models.Model):

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from hamburg_service.cases.models import CaseType, Channel
@@ -77,12 +78,62 @@ class NoteForm(AccessibleErrorsMixin, forms.Form):
 
 
 class DecideForm(AccessibleErrorsMixin, forms.Form):
+    """The decision: reasons picked from the type's templates (grouped by outcome) and/or
+    written; for a type that grants a title, its end and legal basis (cases.letters)."""
+
     outcome = forms.ChoiceField(
         label=_("Decision"), choices=OUTCOME_CHOICES, widget=forms.RadioSelect
     )
-    reasons = forms.CharField(
-        label=_("Reasons"), max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    reason_keys = forms.MultipleChoiceField(
+        label=_("Reasons to give"),
+        required=False,
+        choices=[],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Pick those that fit the decision; the letter gives them in this order."),
     )
+    reasons = forms.CharField(
+        label=_("Reasons in your own words"),
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "In German: the letter gives them after the reasons picked. Needed if you pick none."
+        ),
+    )
+    valid_until = BoundedDateField(
+        label=_("Title valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("When granting: the last day of the residence title recorded on the person."),
+    )
+    legal_basis = forms.CharField(
+        label=_("Legal basis of the title"),
+        required=False,
+        max_length=60,
+        help_text=_("Empty: the case type's."),
+    )
+
+    def __init__(self, *args: Any, case_type: CaseType | None = None, **kwargs: Any) -> None:
+        from hamburg_service.cases.reasons import reason_templates
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason_keys"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        if case_type is None:
+            return
+        groups = []
+        for value, label in OUTCOME_CHOICES:
+            texts = reason_templates(case_type, value)
+            language = "en" if (get_language() or "de").startswith("en") else "de"
+            if texts:
+                groups.append((label, [(t.key, t.text(language)) for t in texts]))
+        field.choices = groups
+        if not case_type.grants_title_kind:
+            del self.fields["valid_until"], self.fields["legal_basis"]
+        elif case_type.grants_legal_basis:
+            self.fields["legal_basis"].help_text = _("Empty: %(basis)s, the case type's.") % {
+                "basis": case_type.grants_legal_basis
+            }
 
 
 class AssignForm(AccessibleErrorsMixin, forms.Form):

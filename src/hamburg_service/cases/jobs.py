@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hamburg_service.cases.provisional import provisional_warn
 from hamburg_service.cases.services.pool import urgency_refresh_all
+from hamburg_service.cases.services.requests import (
+    document_requests_overdue,
+    document_requests_remind,
+)
 from hamburg_service.core.scheduler import job
 
 
@@ -12,3 +17,17 @@ from hamburg_service.core.scheduler import job
 def urgency_refresh(now: dt.datetime) -> int:
     """The score depends on the day: every undecided case for the new one."""
     return urgency_refresh_all(now=now)
+
+
+@job("cases.document_requests", daily_at=dt.time(7, 0))
+def document_requests(now: dt.datetime) -> int:
+    """In the morning: reminders before the deadline; requests past it are overdue and their
+    cases go back to the caseworkers."""
+    return document_requests_remind(now=now) + document_requests_overdue(now=now)
+
+
+@job("cases.provisional_warnings", daily_at=dt.time(7, 10))
+def provisional_warnings(now: dt.datetime) -> int:
+    """Two weeks before a provisional certificate of an open case ends: an event on the case
+    and an e-mail to the applicant."""
+    return provisional_warn(now=now)

@@ -128,6 +128,17 @@ class CaseType(Translated, models.Model):
     grants_legal_basis = models.CharField(
         _("legal basis of the title granted"), max_length=60, blank=True
     )
+    # The reasons a caseworker picks from when deciding (cases.reasons); empty: the defaults.
+    reason_templates = models.JSONField(
+        _("reason templates"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'A list of {"key": "income", "outcome": "rejected", "de": "…", "en": "…"}: '
+            "reasons a decision of this type may give (outcome: approved, partly_approved, "
+            "rejected). Empty: the defaults of the agency."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -320,6 +331,7 @@ class CaseEventKind(models.TextChoices):
     LETTER_ISSUED = "letter_issued", _("letter issued")
     PROVISIONAL_ISSUED = "provisional_issued", _("provisional certificate issued")
     LATE_NOTICE = "late_notice", _("late application noticed")
+    PROVISIONAL_EXPIRING = "provisional_expiring", _("provisional certificate expires soon")
     APPOINTMENT_OFFERED = "appointment_offered", _("appointment offered")
     APPOINTMENT_BOOKED = "appointment_booked", _("appointment booked")
 
@@ -344,6 +356,14 @@ class CaseDocument(models.Model):
     label = models.CharField(_("name"), max_length=200)
     requested_at = models.DateTimeField(_("requested"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    # The latest request that asked for it (a document may be asked for again).
+    request = models.ForeignKey(
+        "DocumentRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="documents",
+    )
 
     class Meta:
         ordering = ["case", "pk"]
@@ -355,3 +375,175 @@ class CaseDocument(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class DocumentRequest(models.Model):
+    """Documents asked of the applicant, with a deadline and an upload link (only the hash of
+    its secret is kept). The clock is suspended while the case waits for the answer."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="document_requests")
+    message = models.TextField(_("message to the applicant"), max_length=2000, blank=True)
+    due_on = models.DateField(_("answer by"))
+    created_at = models.DateTimeField(_("requested"))
+    # The link's token is derived from this nonce and SECRET_KEY (so the reminder and a letter
+    # printed again carry it); only its hash is kept for the lookup.
+    link_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("overdue since"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-created_at"]
+        verbose_name = _("document request")
+        verbose_name_plural = _("document requests")
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                condition=Q(answered_at__isnull=True, overdue_at__isnull=True),
+                name="document_request_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.due_on}"
+
+
+class CaseFile(models.Model):
+    """A file of a case: an upload answering a request (for one of its documents) or one the
+    caseworker added (a letter received by post, scanned)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="files")
+    document = models.ForeignKey(
+        CaseDocument, on_delete=models.SET_NULL, null=True, blank=True, related_name="files"
+    )
+    # The row goes with its file: the uploads' retention (files.retention) deletes the file
+    # once the case's period has run (cases.services.case_files.case_files_keep_until).
+    file = models.OneToOneField("files.StoredFile", on_delete=models.CASCADE, related_name="+")
+    added_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        ordering = ["case", "added_at", "pk"]
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.file_id}"
+
+
+class LetterKind(models.TextChoices):
+    DECISION = "decision", _("decision")
+    PROVISIONAL = "provisional", _("provisional certificate (§ 81 AufenthG)")
+    LATE_NOTICE = "late_notice", _("notice on a late application")
+
+
+class Letter(models.Model):
+    """A letter or certificate the case issued: a signed, tagged PDF (stored as a file outside
+    the web root), with a public number and, for certificates, a verification code (only its
+    hash is kept). Revoked letters show as revoked on verification."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    number = models.CharField(_("number"), max_length=30, unique=True)
+    language = models.CharField(_("language"), max_length=2, default="de")
+    data = models.JSONField(_("what it says"), default=dict, blank=True)
+    pdf = models.OneToOneField(
+        "files.StoredFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    courtesy_pdf = models.OneToOneField(
+        "files.StoredFile", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    code_hash = models.CharField(max_length=200, blank=True)
+    title_id = models.PositiveBigIntegerField(_("residence title recorded"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_reason = models.CharField(_("why revoked"), max_length=500, blank=True)
+    checks = models.PositiveIntegerField(_("times verified"), default=0)
+
+    class Meta:
+        ordering = ["case", "issued_at", "pk"]
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LetterSequence(models.Model):
+    """The last letter number given out in a year for a kind (`BS-2026-000123`), counted up
+    under its row lock in a transaction of its own (a failed issue leaves a gap)."""
+
+    year = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=20, choices=LetterKind.choices)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "kind"], name="letter_sequence_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.kind}: {self.last}"
+
+
+class LetterCheckCount(models.Model):
+    """Verifications of letters a day by kind and outcome (people.CertificateCheckOutcome's
+    values), without personal data."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    outcome = models.CharField(_("outcome"), max_length=30)
+    checks = models.PositiveIntegerField(_("verifications"), default=0)
+
+    class Meta:
+        verbose_name = _("letter verification count")
+        verbose_name_plural = _("letter verification counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "outcome"], name="letter_check_day_kind_outcome"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.outcome}: {self.checks}"
+
+
+class AppointmentOffer(models.Model):
+    """The caseworker asks the applicant to come in (biometrics, handing over the card): a link
+    to choose a time within a window at a location offering `service`, held for the case and
+    not counted against the public booking limits."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointment_offers")
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
+    purpose = models.CharField(_("what for"), max_length=200)
+    window_from = models.DateField(_("from"))
+    window_until = models.DateField(_("until"))
+    link_nonce = models.CharField(max_length=32, blank=True, editable=False)  # as DocumentRequest
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("offered"))
+    appointment = models.ForeignKey(
+        "appointments.Appointment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    booked_at = models.DateTimeField(_("booked"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-created_at"]
+        verbose_name = _("appointment offer")
+        verbose_name_plural = _("appointment offers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_until__gte=models.F("window_from")),
+                name="appointment_offer_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.window_from}–{self.window_until}"

@@ -30,7 +30,8 @@ from hamburg_service.cases.models import (
     Skill,
 )
 from hamburg_service.cases.services.common import case_unknown, clock_now
-from hamburg_service.cases.services.pool import POOL_STATUSES
+from hamburg_service.cases.services.pool import IN_POOL, POOL_STATUSES
+from hamburg_service.cases.services.requests import documents_overdue
 from hamburg_service.cases.urgency import Urgency, urgency_of
 from hamburg_service.core.actors import Actor
 from hamburg_service.people.checks import today_in_hamburg
@@ -121,6 +122,7 @@ def cases_mine(*, actor: Actor, now: dt.datetime | None = None) -> list[CaseRow]
     cases = list(
         Case.objects.select_related("case_type")
         .filter(assigned_to_id=actor.user_id, status__in=UNDECIDED)
+        .annotate(documents_overdue=documents_overdue())
         .order_by("-urgency", "received_at")[:200]
     )
     if cases:
@@ -150,17 +152,21 @@ def pool_page(
     today = today_in_hamburg(now or timezone.now())
     cases = (
         _visible(actor)
-        .filter(assigned_to__isnull=True, status__in=POOL_STATUSES)
+        .filter(IN_POOL)
         .select_related("case_type")
-        .only(
+        .only(  # what the page and the API (CaseOut) show: a deferred field is a query a row
             "reference",
             "status",
             "received_on",
             "received_at",
             "planned_on",
             "statutory_due_on",
+            "suspended_days",
             "urgency",
             "channel",
+            "assigned_to",
+            "decided_on",
+            "outcome",
             "case_type__name_de",
             "case_type__name_en",
             "case_type__slug",

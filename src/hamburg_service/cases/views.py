@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hamburg_service.accounts.access import actor_of, has_perm, staff_required
+from hamburg_service.accounts.access import access_record, actor_of, has_perm, staff_required
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import CasesPerm, StaffPerm
 from hamburg_service.cases import documents, selectors
+from hamburg_service.cases.backlog import UNDECIDED_ORDER, backlog_for
 from hamburg_service.cases.forms import (
     AssignForm,
     CaseOpenForm,
@@ -26,6 +28,7 @@ from hamburg_service.cases.forms import (
     TransitionForm,
     received_at,
 )
+from hamburg_service.cases.letter_views import decide_and_issue
 from hamburg_service.cases.models import (
     DECISION_STATUSES,
     Case,
@@ -35,8 +38,11 @@ from hamburg_service.cases.models import (
 )
 from hamburg_service.cases.services import lifecycle, pool
 from hamburg_service.cases.services.common import may
+from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import AppError, Forbidden
 from hamburg_service.core.pages import attempt, page_status
+from hamburg_service.people import access
+from hamburg_service.people.models import Person
 
 
 def _case_url(case: Case) -> str:
@@ -99,15 +105,31 @@ def pool_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required(CasesPerm.OPEN)
 def case_new(request: HttpRequest) -> HttpResponse:
-    """Open a case for an application at the counter, the front desk or by post. The receipt
-    shows the reference and the status secret once."""
+    """Open a case for an application at the counter, the front desk or by post; from a
+    person's record (`?person=<id>&purpose=…`) for that person, their name filled in (a read
+    of the name, logged with the record's purpose). The receipt shows the reference and the
+    status secret once."""
     actor = actor_of(request)
     types = CaseType.objects.filter(is_active=True).order_by("name_de")
     allowed = [t.pk for t in types if may(actor, CasesPerm.OPEN, t)]
+    params = request.POST if request.method == "POST" else request.GET
+    person, purpose = _person_given(params, actor)
+    initial = {"language": request.LANGUAGE_CODE[:2]}
+    if person is not None and purpose is not None and request.method == "GET":
+        initial["applicant_name"] = " ".join(
+            p for p in (person.given_names, person.family_name) if p
+        )
+        access_record(
+            actor=actor,
+            subject_type="person",
+            subject_ref=f"person:{person.pk}",
+            purpose=AccessPurpose(purpose.kind),
+            categories=(DataCategory.NAME,),
+            case_reference=purpose.reference,
+            persons=[person.pk],
+        )
     form = CaseOpenForm(
-        request.POST or None,
-        case_types=types.filter(pk__in=allowed),
-        initial={"language": request.LANGUAGE_CODE[:2]},
+        request.POST or None, case_types=types.filter(pk__in=allowed), initial=initial
     )
     problem: AppError | None = None
     if request.method == "POST" and form.is_valid():
@@ -121,6 +143,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 language=data["language"],
                 channel=data["channel"],
                 received_at=received_at(data["received_on"], now),
+                person=person,
                 actor=actor,
                 now=now,
             ),
@@ -135,9 +158,20 @@ def case_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/new.html",
-        {"form": form, "problem": problem},
+        {"form": form, "problem": problem, "person": person, "purpose": purpose},
         status=page_status(problem, form),
     )
+
+
+def _person_given(params: Any, actor: Actor) -> tuple[Person | None, access.Purpose | None]:
+    """The person a case is opened for, with the purpose the record was opened with: NotFound
+    (as for an unknown record) unless the member of staff may read records."""
+    raw = params.get("person", "")
+    if not raw:
+        return None, None
+    purpose = access.Purpose.of(params.get("purpose"), params.get("reference"))
+    person_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    return access.person_ref(actor=actor, person_id=person_id), purpose
 
 
 def _targets(case: Case) -> list[tuple[str, str]]:
@@ -167,7 +201,9 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             post if action == "transition" else None, targets=_targets(case), prefix="t"
         ),
         "note": NoteForm(post if action == "note" else None, prefix="n"),
-        "decide": DecideForm(post if action == "decide" else None, prefix="d"),
+        "decide": DecideForm(
+            post if action == "decide" else None, case_type=case.case_type, prefix="d"
+        ),
         "release": ReleaseForm(post if action == "release" else None, prefix="r"),
     }
     is_lead = may(actor, CasesPerm.ASSIGN, case.case_type)
@@ -184,9 +220,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
                 case=case, target=data["status"], reason=data["reason"], actor=actor
             ),
             "note": lambda: lifecycle.case_note_add(case=case, text=data["text"], actor=actor),
-            "decide": lambda: lifecycle.case_decide(
-                case=case, outcome=data["outcome"], reasons=data["reasons"], actor=actor
-            ),
+            # The decision, then its letter (cases.letter_views).
+            "decide": lambda: decide_and_issue(request, case=case, data=data, actor=actor),
             "release": lambda: pool.case_release(case=case, reason=data["reason"], actor=actor),
             "assign": lambda: pool.case_assign(case=case, user_id=data["user"], actor=actor),
         }[action]
@@ -224,3 +259,15 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     loads = selectors.worker_loads(actor=actor_of(request))
     return render(request, "cases/team.html", {"loads": loads})
+
+
+@never_cache
+@require_GET
+@staff_required(CasesPerm.BACKLOG)
+def backlog(request: HttpRequest) -> HttpResponse:
+    figures = backlog_for(actor=actor_of(request))
+    return render(
+        request,
+        "cases/backlog.html",
+        {"backlog": figures, "statuses": [CaseStatus(s) for s in UNDECIDED_ORDER]},
+    )

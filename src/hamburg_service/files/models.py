@@ -106,3 +106,7 @@ class FileEvent(Event):
         ordering = ["at", "pk"]
         verbose_name = _("file event")
         verbose_name_plural = _("file events")
+
+    def __str__(self) -> str:
+        # Without the actor: an applicant's e-mail address must not show in the admin.
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M:%S}"

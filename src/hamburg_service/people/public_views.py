@@ -1,7 +1,9 @@
 """The public verification page of registration certificates (`/verify/`, `/en/verify/`):
 by certificate number and verification code, or by the text of the QR code (pasted, or in a
 link `?payload=` that an app opens). Every verification is rate limited per client address and
-— by number and code — per certificate number, and counted (people.certificates)."""
+— by number and code — per certificate number, and counted (people.certificates). Documents of
+apps above this one (the cases' provisional certificates and letters) are checked here too,
+through the registry in `core.verification`."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from hamburg_service.core.forms import AccessibleErrorsMixin
 from hamburg_service.core.pages import attempt, page_status, with_retry_after
 from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.core.signing import PAYLOAD_MAX_CHARS, certificate_fingerprint, document_key
+from hamburg_service.core.verification import for_number, for_payload
 from hamburg_service.people import certificates
 
 
@@ -102,12 +105,17 @@ def verify(request: HttpRequest) -> HttpResponse:
         initial={"number": request.GET.get("number", "")[:40]},
     )
     payload_form = PayloadForm(data if method == "qr" else None)
-    shown: certificates.CertificateShown | None = None
+    shown: Any = None  # a CertificateShown, or what another app's verifier shows
     problem: AppError | None = None
     if method == "code" and code_form.is_valid():
         number, code = code_form.cleaned_data["number"], code_form.cleaned_data["code"]
 
-        def by_code() -> certificates.CertificateShown:
+        def by_code() -> Any:
+            other = for_number(number)
+            if other is not None:  # a document of another app (core.verification)
+                verifier, canonical = other
+                _limited(request, number=canonical)
+                return verifier.by_code(number=canonical, code=code)
             _limited(request, number=certificates.number_normalise(number))
             return certificates.certificate_verify_code(number=number, code=code)
 
@@ -115,8 +123,11 @@ def verify(request: HttpRequest) -> HttpResponse:
     elif method == "qr" and payload_form.is_valid():
         text = payload_form.cleaned_data["payload"]
 
-        def by_payload() -> certificates.CertificateShown:
+        def by_payload() -> Any:
             _limited(request, number=None)
+            verifier = for_payload(certificates.payload_text(text))
+            if verifier is not None:
+                return verifier.by_payload(text=certificates.payload_text(text))
             return certificates.certificate_verify_payload(text=text)
 
         shown, problem = attempt(by_payload, form=payload_form)

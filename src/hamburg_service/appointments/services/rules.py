@@ -93,13 +93,14 @@ def check_services(*, location: Location, services: Sequence[Service]) -> None:
 
 def check_person(person: PersonInput, *, channel: str = "public") -> None:
     """The person's details are complete. Staff may book a caller without an e-mail address
-    (by phone, or with no contact at all: the reference is read out to them)."""
+    (by phone, or with no contact at all: the reference is read out to them), and so may an
+    applicant whose case has none (the offer came by post)."""
     errors = []
     if not person.name.strip():
         errors.append({"field": "name", "message": _("Please enter your name.")})
     elif len(person.name) > 150:
         errors.append({"field": "name", "message": _("The name is too long.")})
-    if person.email.strip() or channel != Channel.STAFF:
+    if person.email.strip() or channel not in (Channel.STAFF, Channel.CASE):
         try:
             validate_email(person.email.strip())
         except ValidationError:
@@ -173,12 +174,15 @@ def person_limit_hit(
     # tempt the planner to scan the whole book by those columns instead.
     if not email_key:  # a caller booked by staff without an address: staff judge the limits
         return None
+    if channel == Channel.CASE:  # the office asked the applicant to come
+        return None
     own = [
-        row
+        row[:5]
         for row in Appointment.objects.filter(email_normalised=email_key).values_list(
-            "pk", "status", "start", "end", "confirmed_at"
+            "pk", "status", "start", "end", "confirmed_at", "channel"
         )
-        if row[0] != besides
+        # Appointments for a case are the office's, not the address's: they never count.
+        if row[0] != besides and row[5] != Channel.CASE
     ]
     # When a hold is being confirmed (`besides`), only its owner's confirmed appointments
     # count: another hold made with the address (by a double submit, or by a stranger) must

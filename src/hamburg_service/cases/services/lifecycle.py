@@ -7,7 +7,9 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +19,9 @@ from django.utils.translation import gettext as _
 from hamburg_service.accounts.access import roles_of
 from hamburg_service.accounts.models import Role
 from hamburg_service.accounts.permissions import CasesPerm
+from hamburg_service.cases import mails, provisional
+from hamburg_service.cases.clock import clock_of
+from hamburg_service.cases.letters import decision_effects, grant_clean
 from hamburg_service.cases.models import (
     DECISION_STATUSES,
     FINAL,
@@ -30,6 +35,8 @@ from hamburg_service.cases.models import (
     CaseType,
     Channel,
 )
+from hamburg_service.cases.reasons import reasons_chosen
+from hamburg_service.cases.services.case_files import case_files_keep_until
 from hamburg_service.cases.services.common import (
     case_refresh,
     lock_case,
@@ -141,8 +148,26 @@ def case_open(
     email = _email_clean(applicant_email)
     received = _received_clean(received_at, now)
     secret = "".join(secrets.choice(SECRET_ALPHABET) for _i in range(SECRET_LENGTH))
+    year = today_in_hamburg(now).year
+    reference, prepared = None, None
+    if person is not None and case_type.extends_title:
+        # The provisional certificate (§ 81 (4) AufenthG) is made before the transaction
+        # that records it with the case: the reference is taken first for it.
+        with write_transaction():
+            reference = _reference_next(year)
+        received_on = today_in_hamburg(received)
+        prepared = provisional.provisional_prepare(
+            case_type=case_type,
+            person=person,
+            received_on=received_on,
+            planned_on=clock_of(
+                case_type, received_on=received_on, events=[], today=today_in_hamburg(now)
+            ).planned_on,
+            reference=reference,
+            now=now,
+        )
     with write_transaction():
-        reference = _reference_next(today_in_hamburg(now).year)
+        reference = reference or _reference_next(year)
         case = Case.objects.create(
             reference=reference,
             case_type=case_type,
@@ -165,6 +190,9 @@ def case_open(
             data={"channel": channel, "type": case_type.slug},
         )
         case_refresh(case, now, facts=True)
+        if prepared is not None:
+            provisional.provisional_commit(case=case, prepared=prepared, actor=actor, now=now)
+        mails.status_mail_queue(case, mails.MailKind.RECEIVED, now)
     return OpenedCase(case, secret)
 
 
@@ -194,6 +222,8 @@ def status_move(
     case.status = target
     if target in FINAL and case.closed_at is None:
         case.closed_at = now
+        # The applicant's uploads now have their last day (the letters stay with the case).
+        case_files_keep_until(case=case, closed_on=today_in_hamburg(now), actor=actor, now=now)
     event_record(
         case,
         kind=CaseEventKind.STATUS_CHANGED,
@@ -201,6 +231,7 @@ def status_move(
         at=now,
         data={"from": source, "to": target, "reason": reason},
     )
+    mails.status_mail_queue(case, target, now)  # only the moves the applicant is told of
 
 
 def case_transition(
@@ -238,8 +269,15 @@ def case_note_add(*, case: Case, text: str, actor: Actor, now: dt.datetime | Non
 def case_person_link(
     *, case: Case, person: Person, actor: Actor, now: dt.datetime | None = None
 ) -> Case:
-    """The applicant identified: the case points to their record from now on."""
+    """The applicant identified: the case points to their record from now on. An application
+    to extend a title gets its provisional certificate or late notice now (cases.provisional),
+    made before the transaction and recorded with the link."""
     now = now_or(now)
+    prepared = None
+    fresh = Case.objects.select_related("case_type").filter(pk=case.pk).first()
+    if fresh is not None and fresh.person_id is None and fresh.case_type.extends_title:
+        require_worker(actor, fresh)  # before the PDFs are made for nothing
+        prepared = provisional.provisional_for_link(case=fresh, person=person, now=now)
     with write_transaction():
         case = lock_case(case)
         require_worker(actor, case)
@@ -254,6 +292,8 @@ def case_person_link(
             case, kind=CaseEventKind.PERSON_LINKED, actor=actor, at=now, data={"person": person.pk}
         )
         case_refresh(case, now, facts=True)
+        if prepared is not None:
+            provisional.provisional_commit(case=case, prepared=prepared, actor=actor, now=now)
     return case
 
 
@@ -268,16 +308,31 @@ def case_decide(
     outcome: str,
     reasons: str,
     actor: Actor,
+    reason_keys: Sequence[str] = (),
+    valid_until: dt.date | None = None,
+    legal_basis: str = "",
     now: dt.datetime | None = None,
 ) -> Case:
-    """Approve, partly approve or reject. Final: a later change is `case_decision_correct`.
-    Refused while documents the type requires are missing, or from a waiting status."""
+    """Approve, partly approve or reject, with reasons picked from the type's templates
+    (`reason_keys`, cases.reasons) and/or written. Final: a later change is
+    `case_decision_correct`. Refused while documents the type requires are missing, or from a
+    waiting status. Approving a type that grants a title records it on the person (valid from
+    today until `valid_until`, under the type's or the given `legal_basis`) and needs the
+    person linked; any decision ends the case's provisional certificate (cases.letters)."""
     from hamburg_service.cases.documents import documents_missing
 
     now = now_or(now)
     if outcome not in Outcome.ALL:
         raise InvalidInput.field("outcome", _("Choose the decision."), code="outcome-invalid")
-    reasons = text_clean(reasons, field="reasons", max_length=NOTE_MAX)
+    reasons = text_clean(reasons, field="reasons", max_length=NOTE_MAX, required=not reason_keys)
+    try:
+        chosen = reasons_chosen(case.case_type, outcome, list(dict.fromkeys(reason_keys)))
+    except ValueError:
+        raise InvalidInput.field(
+            "reason_keys",
+            _("Choose only reasons that fit the decision."),
+            code="reason-not-for-outcome",
+        ) from None
     with write_transaction():
         case = lock_case(case)
         require_worker(actor, case)
@@ -297,16 +352,32 @@ def case_decide(
                 % {"documents": ", ".join(missing)},
                 code="documents-missing",
             )
+        # After the documents: what a grant needs is asked for once the case may be decided.
+        grant = grant_clean(
+            case_type=case.case_type,
+            outcome=outcome,
+            valid_until=valid_until,
+            legal_basis=legal_basis,
+            today=today_in_hamburg(now),
+            person_linked=case.person_id is not None,
+        )
+        effects = decision_effects(case=case, outcome=outcome, grant=grant, actor=actor, now=now)
         target = CaseStatus.REJECTED if outcome == Outcome.REJECTED else CaseStatus.DECIDED
         case.outcome = outcome
         case.decided_on = today_in_hamburg(now)
-        status_move(case, target=target, actor=actor, now=now, reason=reasons)
-        event_record(
+        status_move(
             case,
-            kind=CaseEventKind.DECIDED,
+            target=target,
             actor=actor,
-            at=now,
-            data={"outcome": outcome, "reasons": reasons},
+            now=now,
+            reason=reasons or "; ".join(r.de for r in chosen)[:REASON_MAX],
+        )
+        data: dict[str, Any] = {"outcome": outcome, "reasons": reasons}
+        if chosen:
+            data["reason_keys"] = [r.key for r in chosen]
+            data["reason_texts"] = [{"key": r.key, "de": r.de, "en": r.en} for r in chosen]
+        event_record(
+            case, kind=CaseEventKind.DECIDED, actor=actor, at=now, data={**data, **effects}
         )
         case_refresh(case, now)
     return case

@@ -7,7 +7,9 @@ import datetime as dt
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.access import has_perm
@@ -41,6 +43,18 @@ from hamburg_service.people.checks import text_clean, today_in_hamburg
 
 # In the pool: undecided, not waiting, and nobody works on it.
 POOL_STATUSES = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW)
+# The same as SQL with the statuses written out: SQLite uses a partial index (case_pool,
+# case_pool_type) only where the query states its condition literally, and Django passes
+# `status__in` values as parameters — without it, "next case" and the pool sorted every case
+# in the pool on every request (bench/cases.py). Keep in step with models.POOL_CONDITION.
+IN_POOL = RawSQL(  # noqa: S611 - constants only, no input
+    '"cases_case"."assigned_to_id" IS NULL AND "cases_case"."status" IN '
+    + "("
+    + ", ".join(f"'{s.value}'" for s in POOL_STATUSES)
+    + ")",
+    (),
+    output_field=BooleanField(),
+)
 REFRESH_BATCH = 2000
 
 
@@ -71,6 +85,27 @@ def _take(case: Case, *, user_id: int, actor: Actor, now: dt.datetime, by_lead: 
     case_refresh(case, now)
 
 
+def _front_one_writer(type_ids: list[int]) -> Case | None:
+    """The most urgent case of these types in the pool where one writer works at a time
+    (SQLite; PostgreSQL locks and skips rows instead): the front of each type along its index
+    (`case_pool_type`, no sorting), then the best of those. For one query over all the types
+    SQLite's planner sorts the whole pool on every press (bench/cases.py)."""
+    fronts = []
+    for type_id in type_ids:
+        front = (
+            Case.objects.filter(IN_POOL, case_type_id=type_id)
+            .order_by("-urgency", "received_at", "pk")
+            .values_list("urgency", "received_at", "pk")
+            .first()
+        )
+        if front is not None:
+            fronts.append(front)
+    if not fronts:
+        return None
+    *_order, pk = min(fronts, key=lambda front: (-front[0], front[1], front[2]))
+    return Case.objects.select_related("case_type").get(pk=pk)
+
+
 def case_next(*, actor: Actor, now: dt.datetime | None = None) -> Case | None:
     """Take the most urgent case of the pool the actor is skilled and entitled for: it is
     assigned to them and in review. None when the pool has nothing for them. Two caseworkers
@@ -86,13 +121,16 @@ def case_next(*, actor: Actor, now: dt.datetime | None = None) -> Case | None:
             code="no-skills",
         )
     with write_transaction():
-        case = (
-            Case.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("case_type")
-            .filter(assigned_to__isnull=True, status__in=POOL_STATUSES, case_type_id__in=type_ids)
-            .order_by("-urgency", "received_at", "pk")
-            .first()
-        )
+        if connection.vendor == "sqlite":
+            case = _front_one_writer(type_ids)
+        else:
+            case = (
+                Case.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("case_type")
+                .filter(IN_POOL, case_type_id__in=type_ids)
+                .order_by("-urgency", "received_at", "pk")
+                .first()
+            )
         if case is None:
             return None
         assert actor.user_id is not None
