@@ -425,4 +425,7 @@ CASE_REQUEST_REMIND_DAYS = int(os.environ.get("CASE_REQUEST_REMIND_DAYS", "3"))
 CASE_FILES_KEEP_MONTHS = int(os.environ.get("CASE_FILES_KEEP_MONTHS", "6"))
 # Requests per client address to the applicant's link pages (upload, choose an appointment).
 RATE_LIMIT_CASE_LINKS = os.environ.get("RATE_LIMIT_CASE_LINKS", "60/h")
+# Tries at the applicant's status page: per client address, and per case reference.
+CASE_STATUS_RATE = os.environ.get("CASE_STATUS_RATE", "30/10m")
+CASE_STATUS_REFERENCE_RATE = os.environ.get("CASE_STATUS_REFERENCE_RATE", "10/h")
 # --- end of cases ---

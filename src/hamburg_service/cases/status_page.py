@@ -416,12 +416,12 @@ class StatusForm(AccessibleErrorsMixin, forms.Form):
 
 def _limited(request: HttpRequest, reference: str) -> None:
     """Tries per client address, and per reference (whoever asks; unknown ones alike)."""
-    rate_limit(request, group="case-status", rate=getattr(settings, "CASE_STATUS_RATE", "30/10m"))
+    rate_limit(request, group="case-status", rate=settings.CASE_STATUS_RATE)
     try:
         rate_limit(
             request,
             group="case-status-reference",
-            rate=getattr(settings, "CASE_STATUS_REFERENCE_RATE", "10/h"),
+            rate=settings.CASE_STATUS_REFERENCE_RATE,
             key=f"case:{reference}",
         )
     except TooMany as limited:
