@@ -258,9 +258,12 @@ def letter_record(
     event_data: dict[str, Any] | None = None,
     title_id: int | None = None,
     valid_until: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Letter:
     """Store the PDFs as files of the case and record the letter and its event (inside the
-    case's transaction, the case locked)."""
+    case's transaction, the case locked). The event is at `now`, the moment it is recorded:
+    the letter's own time is cut to whole seconds (its QR code), which would put it before
+    the receipt or decision of the same second in the case's timeline."""
     german, english = FILE_NAMES[LetterKind(made.kind)]
 
     def store(pdf: bytes, name: str, purpose: str) -> StoredFile:
@@ -294,7 +297,7 @@ def letter_record(
         case,
         kind=event,
         actor=actor,
-        at=made.issued_at,
+        at=max(made.issued_at, now) if now is not None else made.issued_at,
         data={"letter": letter.pk, "number": letter.number, **(event_data or {})},
     )
     return letter
@@ -603,6 +606,7 @@ def letter_issue(*, case: Case, actor: Actor, now: dt.datetime | None = None) ->
             },
             title_id=data.get("ti"),
             valid_until=_date(data.get("tu")),
+            now=now,
         )
         for old in replaced:
             old.revoked_at = made.issued_at

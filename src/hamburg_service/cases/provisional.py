@@ -278,6 +278,7 @@ def provisional_commit(
         },
         title_id=title_id,
         valid_until=prepared.plan.valid_until,
+        now=now,
     )
     case_refresh(case, now, facts=True)  # living on a provisional certificate counts
     return letter
@@ -357,6 +358,7 @@ def provisional_renew(*, case: Case, actor: Actor, now: dt.datetime | None = Non
             event_data={"replaces": current.number, "valid_until": until},
             title_id=title.pk,
             valid_until=until,
+            now=now,
         )
         current.revoked_at = now
         current.revoked_reason = f"replaced by {letter.number}"
