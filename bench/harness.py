@@ -84,7 +84,9 @@ def production_env(url: str, **extra: str) -> dict[str, str]:
         CONN_MAX_AGE="60",
         VAR_DIR=str(BENCH_VAR),
         STATIC_ROOT=str(BENCH_VAR / "static"),
-        MEDIA_ROOT=str(BENCH_VAR / "uploads"),
+        MEDIA_ROOT=str(BENCH_VAR / "media"),
+        # The private uploads of the files app: a directory of their own (files.E001).
+        UPLOADS_ROOT=str(BENCH_VAR / "uploads"),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")])),
     )
     env.update(extra)

@@ -7,9 +7,9 @@ own, kept between runs because generating 1.9 million people takes many minutes:
 `hamburg_bench_people_<size>`). A JSON marker beside it (`var/bench/people-<size>-<db>.json`)
 is written only after a complete generation; without it, with another count or seed, when the
 last generated person is missing, or with `--regenerate`, the database is made anew. Every run
-migrates it (new migrations apply to the cached data). PostgreSQL gets an ANALYZE after
-generating (what autovacuum would do within minutes); SQLite none (the application never
-runs one).
+migrates it (new migrations apply to the cached data). `people_generate` ends with the
+planner's statistics (`core.db.statistics_refresh`: ANALYZE on both databases), as the
+application does after an import and nightly.
 
 On top of the generated people the benchmark adds, through the services and idempotently:
 a clerk (searches and reads) and a member of the central registration office (blocks), five
@@ -218,15 +218,6 @@ def ensure_population(
     )
     wall = time.monotonic() - started
     report = _generator_report(log)
-    analyze = None
-    if pop.backend == "postgres":
-        import psycopg
-
-        started = time.monotonic()
-        url = f"postgresql://postgres@{HOST}:5432/{pop.pg_name}"
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute("ANALYZE")
-        analyze = round(time.monotonic() - started, 1)
     marker = {
         "count": pop.count,
         "seed": pop.seed,
@@ -234,7 +225,6 @@ def ensure_population(
         "command": f"manage.py people_generate --count {pop.count} --seed {pop.seed}",
         "wall_seconds": round(wall, 1),
         "report": report,
-        "analyze_seconds": analyze,
     }
     pop.marker.write_text(json.dumps(marker, indent=2))
     print(f"   generated in {wall:.0f} s: {report}", flush=True)
@@ -733,15 +723,14 @@ def _report(ctx: Context, *, data: dict[str, Any], **r: Any) -> Result:
     if marker["generated_now"]:
         generation = (
             f"generated in this run in **{marker['wall_seconds']:.0f} s** (the generator's own "
-            f"count {report['seconds']:.0f} s)"
+            f"count {report['seconds']:.0f} s, then its `ANALYZE`)"
         )
     else:
         generation = (
             f"generated on {marker['generated_at']} in **{marker['wall_seconds']:.0f} s** (the "
-            f"generator's own count {report['seconds']:.0f} s) and reused by this run"
+            f"generator's own count {report['seconds']:.0f} s, then its `ANALYZE`) and reused "
+            "by this run, migrated"
         )
-    if marker.get("analyze_seconds") is not None:
-        generation += f", then `ANALYZE` ({marker['analyze_seconds']:.0f} s)"
     median_hits = statistics.median(r["hits"]) if r["hits"] else 0
     markdown = "\n\n".join(
         [

@@ -416,6 +416,11 @@ def test_the_request_path_does_the_same_queries_for_blocked_and_unknown(
         assert tasks == 1
         assert kinds.count("SELECT") == 1  # the one lookup
         assert kinds.count("INSERT") == 2  # the request row and the task
+    # The rows are alike too, but for the block ids: no person to check as a foreign key, no
+    # entry in the index of blocked requests — the task marks the blocked ones.
+    written = list(RegisterInformationRequest.objects.order_by("pk"))
+    assert {(r.answer, r.person_id, r.blocked) for r in written} == {("not_found", None, False)}
+    assert [r.blocks for r in written] == [[blocked.pk], [blocked.pk], [], []] * 2
     queued = DBTaskResult.objects.all()
     assert queued.count() == 8
     assert all(
@@ -423,6 +428,13 @@ def test_the_request_path_does_the_same_queries_for_blocked_and_unknown(
     )  # the queue holds no personal data
     for task in queued:
         information.register_information_settle.call(**task.args_kwargs["kwargs"])
+    settled = list(RegisterInformationRequest.objects.order_by("pk"))
+    assert [(r.person_id, r.blocked) for r in settled] == [
+        (blocked.person_id, True),
+        (blocked.person_id, True),
+        (None, False),
+        (None, False),
+    ] * 2
     assert Message.objects.filter(template="people/information_blocked").count() == 4
     assert Message.objects.filter(template="people/information_receipt").count() == 8
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,7 @@ from hamburg_service.accounts.access import access_record, has_perm
 from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.db import rows_select
 from hamburg_service.core.errors import Forbidden, InvalidInput, NotFound
 from hamburg_service.core.text import text_refused
 from hamburg_service.people import selectors
@@ -257,6 +259,14 @@ def _residence_matter(event: PersonEvent) -> bool:
     return event.kind in RESIDENCE_EVENTS or (event.data or {}).get("kind") in RESIDENCE_DOCUMENTS
 
 
+def _unmerged_person(person_id: int) -> QuerySet[Person]:
+    return Person.objects.filter(pk=person_id, merged_into__isnull=True)
+
+
+def _open_blocks(person_id: int) -> QuerySet[InformationBlock]:
+    return InformationBlock.objects.filter(person_id=person_id, lifted_on__isnull=True)
+
+
 def person_for(
     *,
     actor: Actor,
@@ -264,11 +274,12 @@ def person_for(
     purpose: Purpose,
     on: dt.date | None = None,
     with_history: bool = False,
+    with_panels: bool = True,
 ) -> PersonRecord:
     """Open a person's record — as it was valid on `on` (default: today) — for a member of
     staff allowed to read it; logged with the categories shown. NotFound, exactly as for a
     record that does not exist, for anyone else. A fixed number of queries, however long the
-    person's history."""
+    person's history; the other apps' panels (appointments, visits) only `with_panels`."""
     user = _user(actor)
     if not has_perm(user, PeoplePerm.REGISTER_READ) or not 0 < person_id < 2**63:
         raise _person_unknown()
@@ -276,8 +287,10 @@ def person_for(
     today = today_in_hamburg(timezone.now())
     on = on or today
     with transaction.atomic():
-        person = Person.objects.filter(pk=person_id, merged_into__isnull=True).first()
-        state = selectors.person_as_of(person_id=person_id, on=on) if person else None
+        person = next(iter(rows_select(_unmerged_person, person_id)), None)
+        state = (
+            selectors.person_as_of(person_id=person_id, on=on, person=person) if person else None
+        )
         if person is None or state is None:
             raise _person_unknown()
         categories = [
@@ -288,16 +301,8 @@ def person_for(
             DataCategory.DOCUMENTS,
             DataCategory.BLOCK,
         ]
-        block = (  # the block in force today (an ended one is history)
-            InformationBlock.objects.filter(
-                person_id=person_id,
-                lifted_on__isnull=True,
-                starts_on__lte=today,
-                ends_on__gte=today,
-            )
-            .order_by("-pk")
-            .first()
-        )
+        # The block in force today (an ended one is history; at most one is not lifted).
+        block = next((b for b in rows_select(_open_blocks, person_id) if b.in_force(today)), None)
         if residence_matters:
             categories.append(DataCategory.RESIDENCE_TITLES)
         events: list[PersonEvent] = []
@@ -310,13 +315,14 @@ def person_for(
                 .order_by("-at", "-pk")[:200]
                 if residence_matters or not _residence_matter(event)
             ]
-        panels = panels_for(person_id)
+        panels = panels_for(person_id) if with_panels else []
         categories.extend(dict.fromkeys(p.category for p in panels if p.rows))
-        past = list(
-            Residence.objects.filter(person_id=person_id, voided_at__isnull=True)
-            .exclude(pk__in=[r.pk for r in state.residences])
-            .order_by("-moved_in_on", "-pk")
-        )
+        current = {r.pk for r in state.residences}
+        past = [
+            r
+            for r in reversed(state.every_residence)
+            if r.voided_at is None and r.pk not in current
+        ]
         access_record(
             actor=actor,
             subject_type="person",

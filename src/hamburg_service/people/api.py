@@ -183,7 +183,11 @@ def _person_out(record: access.PersonRecord) -> dict:
 def person_read(request: HttpRequest, person_id: int, params: Query[RecordQuery]) -> dict:
     access.read_allowed(actor_of(request))
     record = access.person_for(
-        actor=actor_of(request), person_id=person_id, purpose=params.checked(), on=params.on
+        actor=actor_of(request),
+        person_id=person_id,
+        purpose=params.checked(),
+        on=params.on,
+        with_panels=False,  # the API does not show the appointments and visits
     )
     return _person_out(record)
 
@@ -202,7 +206,11 @@ class EventOut(Schema):
 def person_history(request: HttpRequest, person_id: int, params: Query[PurposeQuery]) -> list:
     access.read_allowed(actor_of(request))
     record = access.person_for(
-        actor=actor_of(request), person_id=person_id, purpose=params.checked(), with_history=True
+        actor=actor_of(request),
+        person_id=person_id,
+        purpose=params.checked(),
+        with_history=True,
+        with_panels=False,
     )
     return [
         {

@@ -25,10 +25,13 @@ person's current names and addresses by naming them exactly enough.
 - **The same work for every outcome**: the request path runs one lookup query that returns the
   candidates with their block (a subquery, always evaluated), inserts one
   `RegisterInformationRequest` row and enqueues one background task after commit — whatever the
-  answer. The task (`register_information_settle`) queues the receipt to the requester and,
-  where a blocked person matched, the notice to the central registration office (§ 51 (2)
-  BMG), away from the request, so no timing and no answer tells a blocked person from an
-  unknown one.
+  answer. A "not found" row is written alike for a blocked and an unknown person (no person, not
+  marked blocked: a foreign key to check or an entry in the index of blocked requests would be
+  work only the blocked one costs); only the ids of the blocks go with it. The task
+  (`register_information_settle`) marks the row blocked with the person the block stands for,
+  queues the receipt to the requester and, where a blocked person matched, the notice to the
+  central registration office (§ 51 (2) BMG), away from the request, so no timing and no
+  answer tells a blocked person from an unknown one.
 - **The log** is read by the central registration office and the data protection officer
   (`information_log_page`, PeoplePerm.INFORMATION_LOG_READ), itself access-logged.
 """
@@ -46,7 +49,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -58,6 +61,7 @@ from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.catalog import hours
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.db import WordPrefix, rows_insert
 from hamburg_service.core.errors import InvalidInput
 from hamburg_service.core.scheduler import per_item
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
@@ -346,6 +350,7 @@ _ROW = (
     "person__given_names",
     "person__doctoral_degree",
     "block_id",
+    "person__birth_key",
     "kind",
     "street",
     "house_number",
@@ -360,8 +365,10 @@ _ROW = (
 def information_candidates(*, query: CheckedQuery, now: dt.datetime) -> list[Candidate]:
     """INTERNAL, unlogged: the residents matching `query` exactly (see the module), each with
     their current addresses (main first) and the id of their information block in force, if
-    any. One query, driven by the name key index, for every outcome: the block is a subquery
-    evaluated for each candidate, blocked or not."""
+    any. One query of the same shape for every outcome, bounded by the name keys' index: it
+    reads the residents of that name, whatever the date of birth or address asked for, which
+    are compared here — so a blocked person and an unknown one of the same name cost the
+    database the same. The block is a subquery evaluated for every row, blocked or not."""
     today = today_in_hamburg(now)
     family_keys = _family_keys(query.family_name)
     given = icao_transliterate(query.given_names)
@@ -378,22 +385,23 @@ def information_candidates(*, query: CheckedQuery, now: dt.datetime) -> list[Can
     ).values("pk")[:1]
     rows = Residence.objects.filter(
         wanted,
-        Q(person__given_key=given) | Q(person__given_key__startswith=f"{given} "),
+        WordPrefix(F("person__given_key"), given),
         voided_at__isnull=True,
         registered_at__lte=now,
         person__family_key__in=list(family_keys),
         person__merged_into__isnull=True,
         person__status=PersonStatus.RESIDENT,
     )
-    if query.birth is not None:
-        rows = rows.filter(person__birth_key=query.birth.key)
     rows = rows.annotate(block_id=Subquery(block)).order_by("person_id", "moved_in_on", "pk")
     wanted_street = street_key(address.street) if address else ""
     wanted_number = house_number_key(address.house_number) if address else ""
+    wanted_birth = query.birth.key if query.birth is not None else None
     found: dict[int, Candidate] = {}
     for row in rows.values_list(*_ROW):
-        (pid, family_key, affix, family, given_names, degree, block_id) = row[:7]
-        kind, street, number, extra, postcode, city, moved_in, moved_out = row[7:]
+        (pid, family_key, affix, family, given_names, degree, block_id, birth_key) = row[:8]
+        kind, street, number, extra, postcode, city, moved_in, moved_out = row[8:]
+        if wanted_birth is not None and birth_key != wanted_birth:
+            continue
         typed_affix = family_keys.get(family_key)
         if typed_affix is None or (typed_affix and typed_affix != icao_transliterate(affix)):
             continue
@@ -476,21 +484,24 @@ def register_information_request(
 ) -> InformationResult:
     """Answer a checked request and log it. The same work whatever the answer: one lookup,
     one request row, one background task (the receipt, and the § 51 notice where a blocked
-    person matched) enqueued after commit. A blocked person counts as absent."""
+    person matched) enqueued after commit. A blocked person counts as absent; the row of a
+    "not found" is the same for blocked and unknown but for the block ids, and the task marks
+    it blocked."""
     now = now or timezone.now()
     candidates = information_candidates(query=query, now=now)
     shown = [c for c in candidates if c.block_id is None]
     blocked = [c for c in candidates if c.block_id is not None]
-    if len(shown) == 1:
-        answer, person = InformationAnswer.FOUND, shown[0]
-    elif len(shown) > 1:
-        answer, person = InformationAnswer.NOT_UNIQUE, None
+    person = shown[0] if len(shown) == 1 else None
+    if person is not None:
+        answer = InformationAnswer.FOUND
+    elif shown:
+        answer = InformationAnswer.NOT_UNIQUE
     else:
-        answer, person = InformationAnswer.NOT_FOUND, (blocked[0] if blocked else None)
+        answer = InformationAnswer.NOT_FOUND
     criteria = query.criteria()
     fee = settings.REGISTER_INFORMATION_FEE_CENTS
     with transaction.atomic():
-        row = RegisterInformationRequest.objects.create(
+        row = RegisterInformationRequest(
             reference=_reference_new(),
             at=now,
             channel=channel,
@@ -502,13 +513,13 @@ def register_information_request(
             criteria=criteria,
             answer=answer,
             person_id=person.person_id if person else None,
-            blocked=bool(blocked),
             blocks=[c.block_id for c in blocked],
             fee_cents=fee,
         )
+        rows_insert([row])  # without per-call SQL compilation (core.db)
         request_id = row.pk
         transaction.on_commit(lambda: register_information_settle.enqueue(request_id=request_id))
-    if answer != InformationAnswer.FOUND or person is None:
+    if person is None:
         return InformationResult(answer, fee, criteria, query.requester_email)
     return InformationResult(
         answer,
@@ -524,10 +535,11 @@ def register_information_request(
 
 
 def register_information_notify(*, request_id: int, now: dt.datetime | None = None) -> bool:
-    """Queue the receipt to the requester and, where blocked persons matched, one notice per
-    block to the central registration office (§ 51 (2) BMG: the person is told of every
-    request; the office writes to them — the register holds no e-mail address). Once per
-    request (idempotent); False if done before."""
+    """Mark a request that matched blocked persons as blocked (a "not found" with the person
+    the first block stands for), queue the receipt to the requester and one notice per block
+    to the central registration office (§ 51 (2) BMG: the person is told of every request;
+    the office writes to them — the register holds no e-mail address). Once per request
+    (idempotent); False if done before."""
     now = now or timezone.now()
     with transaction.atomic():
         row = RegisterInformationRequest.objects.select_for_update().filter(pk=request_id).first()
@@ -543,6 +555,17 @@ def register_information_notify(*, request_id: int, now: dt.datetime | None = No
         )
         row.receipt_queued_at = now
         fields = ["receipt_queued_at"]
+        if row.blocks:
+            row.blocked = True
+            fields.append("blocked")
+            if row.answer == InformationAnswer.NOT_FOUND:
+                row.person_id = (
+                    InformationBlock.objects.filter(pk__in=row.blocks)
+                    .order_by("person_id")
+                    .values_list("person_id", flat=True)
+                    .first()
+                )
+                fields.append("person")
         if row.blocks and settings.CENTRAL_REGISTRATION_EMAIL:
             for block_id in row.blocks:
                 message_queue(

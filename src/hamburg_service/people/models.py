@@ -93,6 +93,7 @@ class Person(models.Model):
         blank=True,
         related_name="merged_duplicates",
         verbose_name=_("merged into"),
+        db_index=False,  # person_merged_into below: a planner must never pick it for IS NULL
     )
     created_at = models.DateTimeField(_("created"))
     # Given by the person at the counter, with their consent, for notices about their data
@@ -107,7 +108,25 @@ class Person(models.Model):
             models.Index(
                 fields=["birth_name_phonetic", "birth_year"], name="person_birth_name_phonetic"
             ),
-            models.Index(fields=["family_key", "given_key"], name="person_name_key"),
+            # A search without a date of birth: family and given names by sound (the given
+            # names' words as a prefix, core.db.WordPrefix).
+            models.Index(
+                fields=["family_phonetic", "given_phonetic"],
+                name="person_phonetic_given",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            # Equality and prefix (`given_key LIKE 'ANNA %'`) whatever the database's
+            # collation; it cannot serve an ORDER BY, so no search walks it for one.
+            models.Index(
+                fields=["family_key", "given_key"],
+                name="person_name_prefix",
+                opclasses=["varchar_pattern_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into",
+                condition=Q(merged_into__isnull=False),
+            ),
             models.Index(fields=["birth_key"], name="person_birth_key"),
         ]
         constraints = [
