@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py --db postgres --only opening-hours
     .venv/bin/python bench/run.py --only appointments
     .venv/bin/python bench/run.py --only people --people 100000   # population cached
+    .venv/bin/python bench/run.py --only cases --quick             # 5,000 open / 100,000 closed
 
 Per backend: a fresh database (SQLite under var/bench/, PostgreSQL `hamburg_bench`), migrated,
 with the Hamburg-scale generated city and some closures; gunicorn started as documented; then
@@ -32,6 +33,7 @@ import opening_hours
 from harness import BENCH_VAR, ROOT, Context, Result
 
 import appointments
+import cases
 import people
 import visits
 
@@ -40,6 +42,7 @@ BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "appointments": appointments.run,
     "visits": visits.run,
     "people": people.run,
+    "cases": cases.run,
 }
 CITY = {"locations": 31, "services": 30, "counters": 8, "seed": 1}
 # Settings for load runs: bookings confirmed at once (no e-mail round trip), no per-address
@@ -122,7 +125,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--regenerate",
         action="store_true",
-        help="people benchmark: generate the population anew even if a complete one is cached",
+        help="people and cases benchmarks: generate the data anew even if a complete one is cached",
+    )
+    parser.add_argument(
+        "--cases-open",
+        type=int,
+        default=None,
+        help="cases benchmark: open cases (default 50,000; 5,000 with --quick)",
+    )
+    parser.add_argument(
+        "--cases-closed",
+        type=int,
+        default=None,
+        help="cases benchmark: closed cases (default 1,000,000; 100,000 with --quick)",
     )
     docs = parser.add_mutually_exclusive_group()
     docs.add_argument("--docs", dest="docs", action="store_true", default=None)
@@ -135,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     write_docs = (not args.quick) if args.docs is None else args.docs
     people.configure(count=args.people, regenerate=args.regenerate)
+    cases.configure(
+        open_count=args.cases_open, closed_count=args.cases_closed, regenerate=args.regenerate
+    )
 
     # A TERM (e.g. from a CI timeout) unwinds like an error, so the server is always stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -150,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {BACKEND_NAMES[backend]}: preparing data (log: {log})", flush=True)
         if selected == ["people"]:  # its own cached database; the shared one is left alone
             env, data = people.prepare(
+                backend, log, load_env=LOAD_ENV, collectstatic=i == 0, quick=args.quick
+            )
+        elif selected == ["cases"]:  # the same
+            env, data = cases.prepare(
                 backend, log, load_env=LOAD_ENV, collectstatic=i == 0, quick=args.quick
             )
         else:

@@ -290,3 +290,14 @@ def test_the_position_is_the_pools_order_of_next_case(open_case, caseworker):
         assert forecast.position_of(case) == expected
     order = list(Case.objects.filter(POOL_CONDITION).order_by("-urgency", "received_at", "pk"))
     assert [forecast.position_of(c) for c in order] == list(range(len(order)))
+
+
+def test_a_queue_where_every_take_passed_someone_still_gives_dates():
+    """One stale case left in the pool makes every recent take an overtaking one: the
+    forecast still answers (it divided by zero and the status page failed)."""
+    import datetime as dt
+
+    from hamburg_service.cases.forecast import History, offsets_in_queue
+
+    low, high = offsets_in_queue(History(dt.date(2026, 3, 2), (10,) * 8, (5,) * 20, 1.0), 3)
+    assert 0 <= low <= high

@@ -245,11 +245,17 @@ def _remaining_quantile(durations: Sequence[int], elapsed: int, q: float) -> int
     return math.ceil(-math.log(1 - q) * mean_excess)
 
 
+MAX_OVERTAKING = 0.9
+
+
 def offsets_in_queue(history: History, ahead: int) -> tuple[int, int]:
     """Days from today to the 50 % and 80 % dates of a case with `ahead` cases before it in
     the pool (History.usable must hold)."""
     mean, variance = history.rate()
-    take = TakeTime(ahead + 1, mean * (1.0 - history.overtaking), variance)
+    # Every recent take passed someone (a single case left behind makes that so): the queue
+    # still moves, so never count it as standing still (that divided by zero).
+    overtaking = min(history.overtaking, MAX_OVERTAKING)
+    take = TakeTime(ahead + 1, mean * (1.0 - overtaking), variance)
     low, high = _quantiles_of_sum(take, history.after_taken, (P50, P80))
     return low, high
 

@@ -287,10 +287,13 @@ class Case(models.Model):
         verbose_name_plural = _("cases")
         indexes = [
             # "Next case" and the pool: the most urgent undecided cases nobody works on, of
-            # all types or of one.
+            # all types or of one. The key and the type in case_pool let a page of the pool
+            # (of the reader's agencies, however deep) be read from the index alone.
             models.Index(
                 models.F("urgency").desc(),
                 "received_at",
+                "id",
+                "case_type",
                 name="case_pool",
                 condition=POOL_CONDITION,
             ),

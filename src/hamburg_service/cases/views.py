@@ -59,7 +59,6 @@ def mine(request: HttpRequest) -> HttpResponse:
         "cases/mine.html",
         {
             "rows": selectors.cases_mine(actor=actor),
-            "counts": selectors.status_counts(actor=actor),
             "is_lead": has_perm(request.user, CasesPerm.ASSIGN),
         },
     )

@@ -47,14 +47,12 @@ POOL_STATUSES = (CaseStatus.RECEIVED, CaseStatus.IN_REVIEW)
 # case_pool_type) only where the query states its condition literally, and Django passes
 # `status__in` values as parameters — without it, "next case" and the pool sorted every case
 # in the pool on every request (bench/cases.py). Keep in step with models.POOL_CONDITION.
-IN_POOL = RawSQL(  # noqa: S611 - constants only, no input
-    '"cases_case"."assigned_to_id" IS NULL AND "cases_case"."status" IN '
-    + "("
+_IN_POOL_SQL = (
+    '"cases_case"."assigned_to_id" IS NULL AND "cases_case"."status" IN ('
     + ", ".join(f"'{s.value}'" for s in POOL_STATUSES)
-    + ")",
-    (),
-    output_field=BooleanField(),
+    + ")"
 )
+IN_POOL = RawSQL(_IN_POOL_SQL, (), output_field=BooleanField())  # noqa: S611 - constants
 REFRESH_BATCH = 2000
 
 
@@ -88,22 +86,23 @@ def _take(case: Case, *, user_id: int, actor: Actor, now: dt.datetime, by_lead: 
 def _front_one_writer(type_ids: list[int]) -> Case | None:
     """The most urgent case of these types in the pool where one writer works at a time
     (SQLite; PostgreSQL locks and skips rows instead): the front of each type along its index
-    (`case_pool_type`, no sorting), then the best of those. For one query over all the types
-    SQLite's planner sorts the whole pool on every press (bench/cases.py)."""
-    fronts = []
-    for type_id in type_ids:
-        front = (
-            Case.objects.filter(IN_POOL, case_type_id=type_id)
-            .order_by("-urgency", "received_at", "pk")
-            .values_list("urgency", "received_at", "pk")
-            .first()
-        )
-        if front is not None:
-            fronts.append(front)
-    if not fronts:
+    (`case_pool_type`, no sorting), then the best of those, in one statement. For one query
+    over all the types SQLite's planner sorts the whole pool on every press (bench/cases.py)."""
+    if not type_ids:
         return None
-    *_order, pk = min(fronts, key=lambda front: (-front[0], front[1], front[2]))
-    return Case.objects.select_related("case_type").get(pk=pk)
+    front = (
+        "SELECT * FROM (SELECT id, urgency, received_at FROM cases_case INDEXED BY case_pool_type"  # noqa: S608 - constants
+        f" WHERE {_IN_POOL_SQL} AND case_type_id = %s"
+        " ORDER BY urgency DESC, received_at, id LIMIT 1)"
+    )
+    sql = (
+        f"SELECT id FROM ({' UNION ALL '.join([front] * len(type_ids))})"  # noqa: S608 - constants
+        " ORDER BY urgency DESC, received_at, id LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(type_ids))
+        row = cursor.fetchone()
+    return None if row is None else Case.objects.select_related("case_type").get(pk=row[0])
 
 
 def case_next(*, actor: Actor, now: dt.datetime | None = None) -> Case | None:
