@@ -95,6 +95,16 @@ def test_a_clerk_finds_and_opens_a_record_by_keyboard(site: str, page: Page) -> 
     page.goto(f"{site}/staff/people/{person_id}/duplicates/?purpose=person_correction")
     expect(page.locator("main table tbody tr")).to_have_count(1)
     assert_no_axe_violations(page)
+    page.goto(f"{site}/staff/people/{person_id}/correct/?purpose=person_correction")
+    expect(page.locator("#id_family_name")).to_have_value("Nguyễn")
+    assert_no_axe_violations(page)
+    page.locator("#id_family_name").fill("Nguyễn 2")  # a digit: the error at the field
+    page.locator("#id_reason").fill("Geburtsurkunde")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("#id_family_name-error")).to_be_visible()
+    assert_no_axe_violations(page)
+    page.goto(f"{site}/staff/people/{person_id}/death/?purpose=person_correction")
+    assert_no_axe_violations(page)
 
 
 def test_the_officer_reads_the_log_and_the_resident_sees_the_reads(site: str, page: Page) -> None:

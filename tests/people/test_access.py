@@ -278,13 +278,17 @@ PERSON_URLS = [
     ("/api/v1/people/{id}?purpose=person_authority&on=2025-03-01", "person"),
     ("/api/v1/people/{id}/history?purpose=person_correction", "person"),
     ("/staff/people/{id}/duplicates/?purpose=person_correction", "person_duplicates"),
+    ("/staff/people/{id}/correct/?purpose=person_correction", "person"),
+    ("/staff/people/{id}/death/?purpose=person_correction", "person"),
 ]
 
 
 @pytest.mark.parametrize(("url", "kind"), PERSON_URLS)
 def test_every_url_that_shows_person_data_writes_its_entry(anna, client_as, url, kind):
-    # Registration caseworkers may also compare duplicates; immigration reads titles.
-    role = Role.CASEWORKER_REGISTRATION if "duplicates" in url else Role.CASEWORKER_IMMIGRATION
+    # Registration caseworkers may also compare duplicates and correct; immigration reads
+    # titles.
+    writes = any(page in url for page in ("/duplicates/", "/correct/", "/death/"))
+    role = Role.CASEWORKER_REGISTRATION if writes else Role.CASEWORKER_IMMIGRATION
     reader = client_as(role)
     before = AccessLog.objects.count()
     response = reader.get(url.format(id=anna.pk))

@@ -21,4 +21,6 @@ urlpatterns = [
     path("<int:person_id>/register/", views.register, name="register"),
     path("<int:person_id>/duplicates/", views.duplicates, name="duplicates"),
     path("<int:person_id>/papers/", views.papers, name="papers"),
+    path("<int:person_id>/correct/", views.correct, name="correct"),
+    path("<int:person_id>/death/", views.death, name="death"),
 ]

@@ -22,7 +22,7 @@ from hamburg_service.accounts.access import actor_of, has_perm, require, staff_r
 from hamburg_service.accounts.models import AccessPurpose
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.dates import BoundedDateField, RegisterDateField
-from hamburg_service.core.errors import AppError, Forbidden, InvalidInput
+from hamburg_service.core.errors import AppError, Conflict, Forbidden, InvalidInput
 from hamburg_service.core.forms import AccessibleErrorsMixin, posted_id
 from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.people import access, certificates
@@ -30,6 +30,8 @@ from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
 from hamburg_service.people.models import (
     DocumentKind,
     InformationBlock,
+    Nationality,
+    Person,
     ResidenceKind,
     Sex,
     TitleKind,
@@ -802,4 +804,241 @@ def papers(request: HttpRequest, person_id: int) -> HttpResponse:
             "problem": problem,
         },
         status=page_status(problem, document, title),
+    )
+
+
+# --- correcting the register entry, nationalities, recording a death ---------------------------
+
+
+def _birth_text(person: Person) -> str:
+    """The date of birth as the form takes it back: 00 for an unknown month or day."""
+    return f"{person.birth_year:04d}-{person.birth_month or 0:02d}-{person.birth_day or 0:02d}"
+
+
+class CorrectForm(AccessibleErrorsMixin, forms.Form):
+    """Berichtigung (§ 12 BMG) or a change of name from a date: the values as they should
+    stand, with the reason."""
+
+    family_name = forms.CharField(label=gettext_lazy("Family name"), max_length=120)
+    given_names = forms.CharField(label=gettext_lazy("Given names"), max_length=120, required=False)
+    birth_name = forms.CharField(
+        label=gettext_lazy("Birth name (if different)"), max_length=120, required=False
+    )
+    name_affix = forms.CharField(
+        label=gettext_lazy("Name affix (von, de …)"), max_length=40, required=False
+    )
+    doctoral_degree = forms.CharField(
+        label=gettext_lazy("Doctoral degree"), max_length=40, required=False
+    )
+    birth_date = forms.CharField(
+        label=gettext_lazy("Date of birth"),
+        max_length=10,
+        help_text=gettext_lazy("DD.MM.YYYY or YYYY-MM-DD; 00 for an unknown day or month."),
+    )
+    birth_place = forms.CharField(
+        label=gettext_lazy("Place of birth"), max_length=120, required=False
+    )
+    birth_country = forms.CharField(
+        label=gettext_lazy("Country of birth (ISO code, e.g. DEU, TUR)"),
+        max_length=3,
+        required=False,
+    )
+    sex = forms.ChoiceField(label=gettext_lazy("Sex as registered"), choices=[])
+    effective_on = RegisterDateField(
+        label=gettext_lazy("Changed from (a change of name, e.g. marriage; empty: a correction)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("For example the birth certificate or the marriage certificate."),
+        error_messages={"required": gettext_lazy("Give the reason for the correction.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["sex"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Choose…")), *Sex.choices]
+
+    @staticmethod
+    def current(person: Person) -> dict[str, Any]:
+        return {
+            **{name: getattr(person, name) for name in identity.CORRECTABLE},
+            "birth_date": _birth_text(person),
+        }
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "family_name": data["family_name"],
+            "given_names": data["given_names"],
+            "birth_name": data["birth_name"],
+            "name_affix": data["name_affix"],
+            "doctoral_degree": data["doctoral_degree"],
+            "birth": BirthDate.parse(data["birth_date"]),
+            "birth_place": data["birth_place"],
+            "birth_country": data["birth_country"].strip().upper(),
+            "sex": data["sex"],
+        }
+
+
+class NationalityAddForm(AccessibleErrorsMixin, forms.Form):
+    country = forms.CharField(
+        label=gettext_lazy("Nationality (ISO code, e.g. DEU, TUR, UKR)"), max_length=3
+    )
+    since = RegisterDateField(
+        label=gettext_lazy("Held since (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class NationalityEndForm(AccessibleErrorsMixin, forms.Form):
+    country = forms.ChoiceField(label=gettext_lazy("Nationality"), choices=[])
+    until = RegisterDateField(
+        label=gettext_lazy("Last day held"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, held: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["country"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("Choose…")), *[(code, code) for code in held]]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def correct(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Correct the register entry (names, birth, sex) with a reason, and add or end a
+    nationality. The form shows the current values, so the record is read (and logged) to
+    show the page as well as to write."""
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
+    actor = actor_of(request)
+    record = access.person_for(actor=actor, person_id=person_id, purpose=purpose, with_panels=False)
+    which = request.POST.get("what", "")
+    posted = request.POST if request.method == "POST" else None
+    correction = CorrectForm(
+        posted if which == "correct" else None, initial=CorrectForm.current(record.person)
+    )
+    add = NationalityAddForm(posted if which == "nationality-add" else None, prefix="add")
+    end = NationalityEndForm(
+        posted if which == "nationality-end" else None, prefix="end", held=record.nationalities
+    )
+    problem: AppError | None = None
+    form = {"correct": correction, "nationality-add": add, "nationality-end": end}.get(which)
+    if request.method == "POST":
+        if form is None:
+            raise InvalidInput(_("Choose what to change."), code="action-missing")
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def write() -> str:
+                if which == "correct":
+                    identity.person_correct(
+                        person=record.person,
+                        changes=correction.changes(),
+                        reason=data["reason"],
+                        effective_on=data["effective_on"],
+                        actor=actor,
+                    )
+                    return _("The register entry is corrected.")
+                if which == "nationality-add":
+                    papers_services.nationality_record(
+                        person=record.person,
+                        country=data["country"],
+                        since=data["since"],
+                        actor=actor,
+                    )
+                    return _("The nationality is recorded.")
+                held = Nationality.objects.filter(
+                    person=record.person, country=data["country"], until__isnull=True
+                ).first()
+                if held is None:
+                    raise Conflict(_("This nationality has ended already."), code="already-ended")
+                papers_services.nationality_end(nationality=held, until=data["until"], actor=actor)
+                return _("The nationality is recorded as ended.")
+
+            done, problem = attempt(write, form=form)
+            if done is not None:
+                messages.success(request, done)
+                url = reverse("people:person", args=[person_id])
+                return redirect(f"{url}?{_purpose_query(request)}")
+    return render(
+        request,
+        "people/correct.html",
+        {
+            "record": record,
+            "person_id": person_id,
+            "purpose": purpose,
+            "form": correction,
+            "add": add,
+            "end": end,
+            "problem": problem,
+        },
+        status=page_status(problem, correction, add, end),
+    )
+
+
+class DeathForm(AccessibleErrorsMixin, forms.Form):
+    died_on = RegisterDateField(
+        label=gettext_lazy("Date of death"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reference = forms.CharField(
+        label=gettext_lazy("Source (e.g. the registry office's notice and its number)"),
+        max_length=200,
+        error_messages={"required": gettext_lazy("Name the notice the death is recorded from.")},
+    )
+    confirm = forms.BooleanField(
+        label=gettext_lazy(
+            "I have checked the notice: this person has died. The record cannot change after this."
+        ),
+        error_messages={"required": gettext_lazy("Confirm that the person has died.")},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required(PeoplePerm.REGISTER_WRITE)
+def death(request: HttpRequest, person_id: int) -> HttpResponse:
+    """Record a death (Sterbefall) from the registry office's notice: the person is shown (the
+    read logged) so the clerk confirms the right one; every open residence ends that day."""
+    purpose = _purpose_or_ask(request, person_id)
+    if isinstance(purpose, HttpResponse):
+        return purpose
+    actor = actor_of(request)
+    record = access.person_for(actor=actor, person_id=person_id, purpose=purpose, with_panels=False)
+    form = DeathForm(request.POST or None)
+    problem: AppError | None = None
+    if request.method == "POST" and form.is_valid():
+
+        def write() -> object:
+            return identity.person_death_record(
+                person=record.person,
+                died_on=form.cleaned_data["died_on"],
+                reference=form.cleaned_data["reference"],
+                actor=actor,
+            )
+
+        done, problem = attempt(write, form=form)
+        if done is not None:
+            messages.success(request, _("The death is recorded."))
+            url = reverse("people:person", args=[person_id])
+            return redirect(f"{url}?{_purpose_query(request)}")
+    return render(
+        request,
+        "people/death.html",
+        {
+            "record": record,
+            "person_id": person_id,
+            "purpose": purpose,
+            "form": form,
+            "problem": problem,
+        },
+        status=page_status(problem, form),
     )

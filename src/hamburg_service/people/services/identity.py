@@ -309,10 +309,17 @@ def person_correct(
 
 
 def person_death_record(
-    *, person: Person, died_on: dt.date, actor: Actor, now: dt.datetime | None = None
+    *,
+    person: Person,
+    died_on: dt.date,
+    actor: Actor,
+    reference: str = "",
+    now: dt.datetime | None = None,
 ) -> Person:
-    """Record a death (Sterbefall): status deceased, every open residence ends that day."""
+    """Record a death (Sterbefall): status deceased, every open residence ends that day.
+    `reference` names the source (the registry office's notice), kept in the event."""
     now = now_or(now)
+    reference = text_clean(reference, field="reference", max_length=200, required=False)
     if died_on > today_in_hamburg(now):
         raise InvalidInput.field(
             "died_on", _("The date cannot lie in the future."), code="date-in-future"
@@ -342,6 +349,10 @@ def person_death_record(
             kind=PersonEventKind.DEATH_RECORDED,
             actor=actor,
             at=now,
-            data={"died_on": died_on, "residences_ended": [r.pk for r in open_rows]},
+            data={
+                "died_on": died_on,
+                "reference": reference,
+                "residences_ended": [r.pk for r in open_rows],
+            },
         )
     return person
