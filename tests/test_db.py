@@ -69,3 +69,12 @@ def test_booking_writers_queue_on_the_file_lock_on_sqlite_and_not_on_postgresql(
     assert entered.is_set()
     # SQLite: the writer waits in line; PostgreSQL locks rows and needs no queue.
     assert waited == (connection.vendor == "sqlite")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_table_vacuum_runs_on_postgresql_outside_a_transaction_only():
+    from django.db import transaction
+
+    assert db.table_vacuum(District) is (connection.vendor == "postgresql")
+    with transaction.atomic():
+        assert db.table_vacuum(District) is False  # PostgreSQL refuses VACUUM in a transaction

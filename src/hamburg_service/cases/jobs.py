@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hamburg_service.cases.models import Case
 from hamburg_service.cases.provisional import provisional_warn
 from hamburg_service.cases.services.pool import urgency_refresh_all
 from hamburg_service.cases.services.requests import (
     document_requests_overdue,
     document_requests_remind,
 )
+from hamburg_service.core.db import table_vacuum
 from hamburg_service.core.scheduler import job
 
 
 @job("cases.urgency_refresh", daily_at=dt.time(0, 15))
 def urgency_refresh(now: dt.datetime) -> int:
-    """The score depends on the day: every undecided case for the new one."""
-    return urgency_refresh_all(now=now)
+    """The score depends on the day: every undecided case for the new one. That rewrites every
+    open row: PostgreSQL's pool index serves the pool again only after a vacuum."""
+    changed = urgency_refresh_all(now=now)
+    table_vacuum(Case)
+    return changed
 
 
 @job("cases.document_requests", daily_at=dt.time(7, 0))

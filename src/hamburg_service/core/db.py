@@ -197,3 +197,16 @@ def statistics_refresh(*, using: str = DEFAULT_DB_ALIAS) -> None:
             cursor.execute("ANALYZE")
         else:
             cursor.execute("ANALYZE")
+
+
+def table_vacuum(model: type[Model], *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """PostgreSQL: `VACUUM (ANALYZE)` a table after a job rewrote most of its rows (index-only
+    scans read the table again until the visibility map is fresh, and autovacuum waits for a
+    fifth of the table to change). Not inside a transaction, where PostgreSQL refuses it, nor
+    on SQLite. True when it ran."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+    return True
