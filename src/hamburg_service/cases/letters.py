@@ -640,19 +640,18 @@ def letters_for_applicant(case: Case) -> list[Letter]:
     )
 
 
-def letter_file(*, case: Case, number: str, variant: str = "de") -> StoredFile:
+def letter_file(
+    *, case: Case, number: str, variant: str = "de", revoked: bool = True
+) -> StoredFile:
     """The PDF of the case's letter `number`: the German ("de") or the English courtesy
-    translation ("en"). NotFound alike for another case's letter, an unknown number and a
-    translation that does not exist. The caller has checked who asks (staff entitled to the
-    case, or the applicant with the case's secret)."""
+    translation ("en"); a revoked letter only with `revoked`. NotFound alike for another
+    case's letter, an unknown number and a translation that does not exist. The caller has
+    checked who asks (staff entitled to the case, or the applicant with the case's secret)."""
     canonical = number_normalise(number)
-    letter = (
-        Letter.objects.select_related("pdf", "courtesy_pdf")
-        .filter(case=case, number=canonical)
-        .first()
-        if canonical
-        else None
-    )
+    letters = Letter.objects.select_related("pdf", "courtesy_pdf").filter(case=case)
+    if not revoked:
+        letters = letters.filter(revoked_at__isnull=True)
+    letter = letters.filter(number=canonical).first() if canonical else None
     stored = None
     if letter is not None:
         stored = {"de": letter.pdf, "en": letter.courtesy_pdf}.get(variant)

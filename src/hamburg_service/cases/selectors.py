@@ -336,9 +336,3 @@ def workers_for_type(*, case_type_id: int) -> list[tuple[int, str]]:
         .order_by("last_name", "first_name", "username")
     )
     return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
-
-
-def status_counts(*, actor: Actor) -> dict[str, int]:
-    """Open cases by status of the agencies the actor sees (for the workstation's header)."""
-    rows = _visible(actor).filter(status__in=UNDECIDED).values("status").annotate(n=Count("pk"))
-    return {CaseStatus(r["status"]).value: r["n"] for r in rows}

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -39,6 +39,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from hamburg_service.cases import forecast as forecasting
 from hamburg_service.cases.clock import ClockEvent, clock_of
+from hamburg_service.cases.documents import required_labels
+from hamburg_service.cases.letters import letter_file, letters_for_applicant
+from hamburg_service.cases.links import UPLOAD, link_token
 from hamburg_service.cases.models import (
     WAITING,
     Case,
@@ -47,15 +50,14 @@ from hamburg_service.cases.models import (
     CaseEventKind,
     CaseStatus,
     DocumentRequest,
-    Letter,
     LetterKind,
 )
 from hamburg_service.cases.services.lifecycle import REFERENCE_PREFIX, secret_hash
-from hamburg_service.catalog.i18n import active_suffix
-from hamburg_service.core.errors import AppError, InvalidInput, NotFound, TooMany
+from hamburg_service.core.errors import AppError, InvalidInput, TooMany
 from hamburg_service.core.forms import AccessibleErrorsMixin
 from hamburg_service.core.pages import attempt, page_status, with_retry_after
 from hamburg_service.core.ratelimit import rate_limit
+from hamburg_service.files.responses import file_response
 from hamburg_service.people.checks import today_in_hamburg
 
 SESSION_KEY = "case_status"
@@ -256,16 +258,10 @@ def _steps(events: list[CaseEvent]) -> list[Step]:
 
 def _upload_url(request: DocumentRequest) -> str:
     """The request's upload page (cases.links), in the page's language; "" where there is
-    none (a request made before links were kept, or the upload pages not installed)."""
-    nonce = getattr(request, "link_nonce", "")
-    if not nonce:
+    none (a request made before links were kept)."""
+    if not request.link_nonce:
         return ""
-    try:
-        from hamburg_service.cases.links import UPLOAD, link_token
-
-        return reverse("case-links:upload", args=[link_token(nonce, UPLOAD)])
-    except (ImportError, NoReverseMatch):
-        return ""
+    return reverse("case-links:upload", args=[link_token(request.link_nonce, UPLOAD)])
 
 
 def _needed(case: Case, today: Any) -> list[Needed]:
@@ -273,12 +269,7 @@ def _needed(case: Case, today: Any) -> list[Needed]:
         DocumentRequest.objects.filter(case=case, answered_at__isnull=True).order_by("created_at")
     )
     # The type's documents in the page's language; a document the caseworker named as written.
-    suffix = active_suffix()
-    named = {
-        item.get("key"): item.get(suffix) or item.get("de")
-        for item in case.case_type.required_documents or []
-        if isinstance(item, dict)
-    }
+    named = required_labels(case)
     wanted: dict[int, list[str]] = {}
     for document in CaseDocument.objects.filter(
         request__in=requests, received_at__isnull=True
@@ -298,17 +289,9 @@ def _needed(case: Case, today: Any) -> list[Needed]:
     ]
 
 
-def _letters(case: Case) -> list[Letter]:
-    try:
-        from hamburg_service.cases.letters import letters_for_applicant
-    except ImportError:  # the letters' module is not there: the rows themselves
-        return list(Letter.objects.filter(case=case).select_related("pdf", "courtesy_pdf"))
-    return list(letters_for_applicant(case))
-
-
 def _letter_rows(case: Case) -> list[dict[str, Any]]:
     rows = []
-    for letter in _letters(case):
+    for letter in letters_for_applicant(case):
         links = {}
         if letter.revoked_at is None:
             for variant, stored in (("de", letter.pdf), ("en", letter.courtesy_pdf)):
@@ -494,23 +477,12 @@ def show(request: HttpRequest, reference: str) -> HttpResponse:
 @never_cache
 @require_GET
 def letter(request: HttpRequest, reference: str, number: str, variant: str) -> HttpResponseBase:
-    """A letter's PDF for the applicant whose session opened its case."""
-    from hamburg_service.files.responses import file_response
-
+    """A letter's PDF for the applicant whose session opened its case (a revoked one no
+    more: the page lists it as such)."""
     case = status_case_of_session(request, reference)
     if case is None:
         return _back_to_form(reference)
-    found = (
-        Letter.objects.select_related("pdf", "courtesy_pdf")
-        .filter(case=case, number=number, revoked_at__isnull=True)
-        .first()
-    )
-    stored = None
-    if found is not None:
-        stored = {"de": found.pdf, "en": found.courtesy_pdf}.get(variant)
-    if stored is None or not stored.storage_name:
-        raise NotFound(_("There is no such letter."), code="letter-unknown")
-    return file_response(stored)
+    return file_response(letter_file(case=case, number=number, variant=variant, revoked=False))
 
 
 @require_POST

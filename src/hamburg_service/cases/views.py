@@ -14,8 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from hamburg_service.accounts.access import access_record, actor_of, has_perm, staff_required
-from hamburg_service.accounts.models import AccessPurpose, DataCategory
+from hamburg_service.accounts.access import actor_of, has_perm, staff_required
 from hamburg_service.accounts.permissions import CasesPerm, StaffPerm
 from hamburg_service.cases import documents, selectors
 from hamburg_service.cases.backlog import UNDECIDED_ORDER, backlog_for
@@ -112,20 +111,12 @@ def case_new(request: HttpRequest) -> HttpResponse:
     types = CaseType.objects.filter(is_active=True).order_by("name_de")
     allowed = [t.pk for t in types if may(actor, CasesPerm.OPEN, t)]
     params = request.POST if request.method == "POST" else request.GET
-    person, purpose = _person_given(params, actor)
+    # On GET the form shows the person's name (a logged read); the POST only points to them.
+    person, purpose = _person_given(params, actor, shown=request.method == "GET")
     initial = {"language": request.LANGUAGE_CODE[:2]}
-    if person is not None and purpose is not None and request.method == "GET":
+    if person is not None and request.method == "GET":
         initial["applicant_name"] = " ".join(
             p for p in (person.given_names, person.family_name) if p
-        )
-        access_record(
-            actor=actor,
-            subject_type="person",
-            subject_ref=f"person:{person.pk}",
-            purpose=AccessPurpose(purpose.kind),
-            categories=(DataCategory.NAME,),
-            case_reference=purpose.reference,
-            persons=[person.pk],
         )
     form = CaseOpenForm(
         request.POST or None, case_types=types.filter(pk__in=allowed), initial=initial
@@ -162,7 +153,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _person_given(params: Any, actor: Actor) -> tuple[Person | None, access.Purpose | None]:
+def _person_given(
+    params: Any, actor: Actor, *, shown: bool
+) -> tuple[Person | None, access.Purpose | None]:
     """The person a case is opened for, with the purpose the record was opened with: NotFound
     (as for an unknown record) unless the member of staff may read records."""
     raw = params.get("person", "")
@@ -170,6 +163,8 @@ def _person_given(params: Any, actor: Actor) -> tuple[Person | None, access.Purp
         return None, None
     purpose = access.Purpose.of(params.get("purpose"), params.get("reference"))
     person_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    if shown:
+        return access.person_named(actor=actor, person_id=person_id, purpose=purpose), purpose
     return access.person_ref(actor=actor, person_id=person_id), purpose
 
 

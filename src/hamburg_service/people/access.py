@@ -125,6 +125,22 @@ def person_ref(*, actor: Actor, person_id: int | None, merged: bool = False) -> 
     return person
 
 
+def person_named(*, actor: Actor, person_id: int | None, purpose: Purpose) -> Person:
+    """The record `person_id` to act for, its name shown (a form filled in with it): logged
+    as a read of the name with `purpose`; NotFound as `person_ref`."""
+    person = person_ref(actor=actor, person_id=person_id)
+    access_record(
+        actor=actor,
+        subject_type="person",
+        subject_ref=f"person:{person.pk}",
+        purpose=AccessPurpose(purpose.kind),
+        categories=(DataCategory.NAME,),
+        case_reference=purpose.reference,
+        persons=[person.pk],
+    )
+    return person
+
+
 def _person_unknown() -> NotFound:
     # One answer for unknown, merged away, and not to be seen by this reader.
     return NotFound(_("There is no such person."), code="person-unknown")
