@@ -19,10 +19,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hamburg_service.cases.models import CaseEventKind, CaseType
+from hamburg_service.people.checks import today_in_hamburg
 
 RISK_MONTHS = 3  # § 75 Satz 2 VwGO
+# The events the clock reads; the others leave it as it is.
+CLOCK_KINDS = (CaseEventKind.STATUS_CHANGED, CaseEventKind.DECIDED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,11 @@ class ClockEvent:
     on: dt.date
     kind: str
     status: str = ""
+
+    @classmethod
+    def of(cls, at: dt.datetime, kind: str, data: dict[str, Any] | None) -> ClockEvent:
+        """From an event row's time, kind and data."""
+        return cls(today_in_hamburg(at), kind, (data or {}).get("to", ""))
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,7 +41,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 
-from hamburg_service.cases.clock import ClockEvent, clock_of
+from hamburg_service.cases.clock import CLOCK_KINDS, ClockEvent, clock_of
 from hamburg_service.cases.models import (
     POOL_CONDITION,
     UNDECIDED,
@@ -436,11 +436,7 @@ def case_forecast(
 
 
 def _clock_events(events: Sequence[CaseEvent]) -> list[ClockEvent]:
-    return [
-        ClockEvent(today_in_hamburg(e.at), e.kind, (e.data or {}).get("to", ""))
-        for e in events
-        if e.kind in (CaseEventKind.STATUS_CHANGED, CaseEventKind.DECIDED)
-    ]
+    return [ClockEvent.of(e.at, e.kind, e.data) for e in events if e.kind in CLOCK_KINDS]
 
 
 def _elapsed(case: Case, case_type: CaseType, events: Sequence[CaseEvent], today: dt.date) -> int:

@@ -51,8 +51,10 @@ from hamburg_service.cases.models import (
     LetterKind,
     LetterSequence,
 )
-from hamburg_service.cases.services.common import lock_case, now_or, require_worker
+from hamburg_service.cases.services.common import lock_case, require_worker
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
 from hamburg_service.core.events import event_record
@@ -694,7 +696,7 @@ class LetterShown:
 
 
 def _language() -> str:
-    return "en" if (translation.get_language() or "de").startswith("en") else "de"
+    return active_suffix()
 
 
 def _day_of(moment: dt.datetime) -> str:

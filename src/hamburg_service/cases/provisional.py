@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hamburg_service.cases import wording
@@ -63,10 +62,11 @@ from hamburg_service.cases.models import (
 from hamburg_service.cases.services.common import (
     case_refresh,
     lock_case,
-    now_or,
     require_worker,
 )
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict
 from hamburg_service.core.events import event_record
@@ -464,7 +464,7 @@ def provisional_warn(*, now: dt.datetime | None = None) -> int:
 def provisional_expiring_mail(context: dict[str, Any]) -> Rendered:
     letter = Letter.objects.select_related("case").get(pk=context["letter_id"])
     # The outbox renders in the recipient's language: the date too.
-    language = "en" if (get_language() or "de").startswith("en") else "de"
+    language = active_suffix()
     return text_mail(
         "cases/mail/provisional_expiring.txt",
         {

@@ -24,7 +24,14 @@ from django.utils.translation import get_language
 from hamburg_service.accounts.access import access_record, agencies_for
 from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import CasesPerm
-from hamburg_service.cases.clock import RISK_MONTHS, Clock, months_after
+from hamburg_service.cases.clock import (
+    CLOCK_KINDS,
+    RISK_MONTHS,
+    Clock,
+    ClockEvent,
+    clock_of,
+    months_after,
+)
 from hamburg_service.cases.models import (
     UNDECIDED,
     Case,
@@ -33,7 +40,7 @@ from hamburg_service.cases.models import (
     CaseType,
     Skill,
 )
-from hamburg_service.cases.services.common import case_unknown, clock_now
+from hamburg_service.cases.services.common import case_unknown
 from hamburg_service.cases.services.pool import POOL_STATUSES
 from hamburg_service.cases.services.requests import documents_overdue
 from hamburg_service.cases.urgency import Urgency, urgency_of
@@ -78,9 +85,17 @@ def case_for(*, actor: Actor, reference: str, now: dt.datetime | None = None) ->
     )
     if case is None:
         raise case_unknown()
-    clock = clock_now(case, now)
     events = list(
         CaseEvent.objects.filter(case=case).select_related("actor_user").order_by("-at", "-pk")
+    )
+    # The clock from the events just read (newest first), not a second query.
+    clock = clock_of(
+        case.case_type,
+        received_on=case.received_on,
+        events=[
+            ClockEvent.of(e.at, e.kind, e.data) for e in reversed(events) if e.kind in CLOCK_KINDS
+        ],
+        today=today_in_hamburg(now),
     )
     access_record(
         actor=actor,

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hamburg_service.cases.clock import Clock
+from hamburg_service.people.checks import BirthDate
 
 STATUTORY_WINDOW, STATUTORY_WEIGHT = 60, 3
 NORM_WINDOW, NORM_WEIGHT = 30, 2
@@ -67,10 +68,9 @@ def facts_of_person(
     possible day, so nobody is taken for a minor too long)."""
     facts: dict[str, Any] = {}
     if birth_year is not None:
-        month = birth_month or 12
-        day = birth_day or (31 if month in (1, 3, 5, 7, 8, 10, 12) else 28)
+        latest = BirthDate(birth_year, birth_month, birth_day).latest()
         try:
-            facts["adult_on"] = dt.date(birth_year + ADULT_AGE, month, day).isoformat()
+            facts["adult_on"] = latest.replace(year=birth_year + ADULT_AGE).isoformat()
         except ValueError:  # 29 February
             facts["adult_on"] = dt.date(birth_year + ADULT_AGE, 3, 1).isoformat()
     if titles is not None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -101,3 +102,12 @@ class RegisterDateField(BoundedDateField):
     """A date of the register's history (a move in 1998, a title valid since 1995)."""
 
     earliest = dt.date(1900, 1, 1)
+
+
+def now_or(now: dt.datetime | None) -> dt.datetime:
+    """The moment a service acts at: the `now` it was given (tests, jobs) or the clock's; never
+    a naive time."""
+    moment = now or timezone.now()
+    if timezone.is_naive(moment):
+        raise ValueError("`now` must be aware.")
+    return moment

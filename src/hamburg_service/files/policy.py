@@ -13,10 +13,6 @@ class FileType:
     label: str  # as people know it: "PDF"
     extensions: tuple[str, ...]  # the first is the one a stored name gets
 
-    @property
-    def is_image(self) -> bool:
-        return self.content_type.startswith("image/")
-
 
 PDF = FileType("application/pdf", "PDF", (".pdf",))
 JPEG = FileType("image/jpeg", "JPEG", (".jpg", ".jpeg", ".jpe", ".jfif"))

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.errors import Conflict
 from hamburg_service.core.events import event_record, events_record
 from hamburg_service.files.inspection import too_large, upload_inspect
@@ -28,13 +28,6 @@ from hamburg_service.files.storage import storage_name_new, uploads_storage
 
 logger = logging.getLogger(__name__)
 GENERATED = "generated"  # the policy name of files the service made itself
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    moment = now or timezone.now()
-    if timezone.is_naive(moment):
-        raise ValueError("`now` must be aware.")
-    return moment
 
 
 def _label(value: str, what: str) -> str:
@@ -70,7 +63,7 @@ def file_store(
     """Check `upload` by its content (docs/uploads.md) and keep it, staged: accepted, not yet
     attached to its owner. InvalidInput (field "file", a domain code such as
     `file-active-content`) names the file and what is wrong; a refused file leaves nothing."""
-    now = _now(now)
+    now = now_or(now)
     purpose = _label(purpose, "purpose")
     data = upload_read(upload, policy)
     inspected = upload_inspect(data=data, name=upload.name or "", policy=policy)
@@ -101,7 +94,7 @@ def file_store_generated(
     """Keep a file this service made itself (a letter, a certificate: signed, so stored byte
     for byte and not checked as an upload), attached to `owner` at once. Inside the owner's
     transaction when called in one."""
-    now = _now(now)
+    now = now_or(now)
     file_type = FILE_TYPES.get(content_type)
     if file_type is None or not data:
         raise ValueError(f"Not a file type the service keeps: {content_type!r}")
@@ -191,7 +184,7 @@ def file_attach(
     """Give staged files to their owner ("case:K7QZ2M4P"), inside the owner's transaction when
     called in one. A file already attached, deleted or swept away is a Conflict
     (`file-not-staged`): the form that held it must be sent again."""
-    now = _now(now)
+    now = now_or(now)
     owner = _label(owner, "owner")
     with transaction.atomic():
         locked = _locked(files)
@@ -224,7 +217,7 @@ def files_keep_until(
 ) -> int:
     """Set when the owner's files are deleted (a case closed: its retention period starts);
     None keeps them until the owner decides again. Returns how many files."""
-    now = _now(now)
+    now = now_or(now)
     with transaction.atomic():
         files = list(
             StoredFile.objects.select_for_update()
@@ -251,7 +244,7 @@ def file_delete(
     """Delete a file's content now (a wrong upload, the uploader's "remove"). The row stays,
     without content, as the record of who deleted it and why, until the retention rules
     remove it. Deleting a deleted file does nothing."""
-    now = _now(now)
+    now = now_or(now)
     with transaction.atomic():
         stored = StoredFile.objects.select_for_update().get(pk=file.pk)
         if stored.state == FileState.DELETED:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from hamburg_service.accounts.access import require
 from hamburg_service.accounts.permissions import PeoplePerm
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
 from hamburg_service.core.events import event_record
 from hamburg_service.core.pdf import pdf_render_signed
@@ -57,7 +58,7 @@ from hamburg_service.people.models import (
     Residence,
     ResidenceKind,
 )
-from hamburg_service.people.services.common import lock_persons, now_or, require_active
+from hamburg_service.people.services.common import lock_persons, require_active
 
 PAYLOAD_KIND = "mb"
 NUMBER_PREFIX = "MB"

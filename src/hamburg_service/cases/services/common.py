@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.access import agencies_for, has_perm
 from hamburg_service.accounts.permissions import CasesPerm
-from hamburg_service.cases.clock import Clock, ClockEvent, clock_of
-from hamburg_service.cases.models import Case, CaseEvent, CaseEventKind, CaseType
+from hamburg_service.cases.clock import CLOCK_KINDS, Clock, ClockEvent, clock_of
+from hamburg_service.cases.models import Case, CaseEvent, CaseType
 from hamburg_service.cases.urgency import facts_of_person, urgency_of
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import Conflict, Forbidden, NotFound
@@ -20,10 +19,6 @@ from hamburg_service.people.checks import today_in_hamburg
 from hamburg_service.people.models import Person
 
 IMMIGRATION = "immigration"
-
-
-def now_or(now: dt.datetime | None) -> dt.datetime:
-    return now or timezone.now()
 
 
 def case_unknown() -> NotFound:
@@ -63,13 +58,10 @@ def lock_case(case: Case) -> Case:
 
 
 def clock_events(case: Case) -> list[ClockEvent]:
-    rows = CaseEvent.objects.filter(
-        case=case, kind__in=[CaseEventKind.STATUS_CHANGED, CaseEventKind.DECIDED]
-    ).values_list("at", "kind", "data")
-    return [
-        ClockEvent(today_in_hamburg(at), kind, (data or {}).get("to", ""))
-        for at, kind, data in rows
-    ]
+    rows = CaseEvent.objects.filter(case=case, kind__in=CLOCK_KINDS).values_list(
+        "at", "kind", "data"
+    )
+    return [ClockEvent.of(at, kind, data) for at, kind, data in rows]
 
 
 def clock_now(case: Case, now: dt.datetime) -> Clock:
@@ -96,17 +88,22 @@ def person_facts(person: Person | None, case_type: CaseType) -> dict[str, Any]:
     )
 
 
-def case_refresh(case: Case, now: dt.datetime, *, facts: bool = False) -> Clock:
-    """Recompute the stored clock and urgency from the events (inside the transaction)."""
-    if facts:
-        case.facts = person_facts(case.person, case.case_type)
-    clock = clock_now(case, now)
+def clock_store(case: Case, clock: Clock) -> None:
+    """Put the clock and the urgency on the case's stored columns (not saved)."""
     case.suspended_days = clock.suspended_days
     case.suspended_since = clock.suspended_since
     case.planned_on = clock.planned_on
     case.statutory_due_on = clock.statutory_due_on
     case.urgency = urgency_of(clock, case.facts).points if case.undecided else 0
     case.urgency_on = clock.today
+
+
+def case_refresh(case: Case, now: dt.datetime, *, facts: bool = False) -> Clock:
+    """Recompute the stored clock and urgency from the events (inside the transaction)."""
+    if facts:
+        case.facts = person_facts(case.person, case.case_type)
+    clock = clock_now(case, now)
+    clock_store(case, clock)
     case.save(
         update_fields=[
             "facts",

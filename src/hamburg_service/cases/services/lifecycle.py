@@ -40,11 +40,11 @@ from hamburg_service.cases.services.case_files import case_files_keep_until
 from hamburg_service.cases.services.common import (
     case_refresh,
     lock_case,
-    now_or,
     require_may,
     require_worker,
 )
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record

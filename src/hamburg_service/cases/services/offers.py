@@ -23,12 +23,13 @@ from hamburg_service.appointments.services.rules import PersonInput
 from hamburg_service.cases import request_mails
 from hamburg_service.cases.links import APPOINTMENT, link_token
 from hamburg_service.cases.models import FINAL, AppointmentOffer, Case, CaseEventKind
-from hamburg_service.cases.services.common import lock_case, now_or, require_worker
+from hamburg_service.cases.services.common import lock_case, require_worker
 from hamburg_service.cases.services.requests import link_invalid
 from hamburg_service.catalog import hours
 from hamburg_service.catalog.models import Access, Location, Service
 from hamburg_service.catalog.selectors import locations_offering
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
@@ -259,7 +260,7 @@ def appointment_offer_book(
         if locked is None or not offer_is_open(locked, today=today):
             raise link_invalid()
         offer = locked
-        day = start.astimezone(hours.BERLIN).date() if timezone.is_aware(start) else None
+        day = today_in_hamburg(start) if timezone.is_aware(start) else None
         if day is None or not offer.window_from <= day <= offer.window_until:
             raise InvalidInput.field(
                 "time",

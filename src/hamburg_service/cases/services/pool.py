@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.access import has_perm
 from hamburg_service.accounts.permissions import CasesPerm
-from hamburg_service.cases.clock import ClockEvent, clock_of
+from hamburg_service.cases.clock import CLOCK_KINDS, ClockEvent, clock_of
 from hamburg_service.cases.models import (
     UNDECIDED,
     Case,
@@ -26,16 +26,16 @@ from hamburg_service.cases.models import (
 from hamburg_service.cases.services.common import (
     case_refresh,
     case_unknown,
+    clock_store,
     lock_case,
     may,
-    now_or,
     require_may,
     require_worker,
     work_agencies,
 )
 from hamburg_service.cases.services.lifecycle import REASON_MAX, status_move
-from hamburg_service.cases.urgency import urgency_of
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
@@ -213,24 +213,17 @@ def urgency_refresh_all(*, now: dt.datetime | None = None) -> int:
         for case_id, at, kind, data in (
             CaseEvent.objects.filter(
                 case_id__in=[c.pk for c in batch],
-                kind__in=[CaseEventKind.STATUS_CHANGED, CaseEventKind.DECIDED],
+                kind__in=CLOCK_KINDS,
             )
             .order_by("at", "pk")
             .values_list("case_id", "at", "kind", "data")
         ):
-            events[case_id].append(
-                ClockEvent(today_in_hamburg(at), kind, (data or {}).get("to", ""))
-            )
+            events[case_id].append(ClockEvent.of(at, kind, data))
         for case in batch:
             clock = clock_of(
                 case.case_type, received_on=case.received_on, events=events[case.pk], today=today
             )
-            case.suspended_days = clock.suspended_days
-            case.suspended_since = clock.suspended_since
-            case.planned_on = clock.planned_on
-            case.statutory_due_on = clock.statutory_due_on
-            case.urgency = urgency_of(clock, case.facts).points
-            case.urgency_on = today
+            clock_store(case, clock)
         with transaction.atomic():
             Case.objects.bulk_update(
                 batch,

@@ -41,11 +41,11 @@ from hamburg_service.cases.services.common import (
     case_refresh,
     case_unknown,
     lock_case,
-    now_or,
     require_worker,
 )
 from hamburg_service.cases.services.lifecycle import status_move
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
 from hamburg_service.core.events import event_record

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
 from hamburg_service.core.scheduler import per_item
@@ -18,7 +19,7 @@ from hamburg_service.core.text import text_refused
 from hamburg_service.people import mails
 from hamburg_service.people.checks import today_in_hamburg
 from hamburg_service.people.models import InformationBlock, Person, PersonEventKind
-from hamburg_service.people.services.common import lock_persons, now_or, require_active
+from hamburg_service.people.services.common import lock_persons, require_active
 
 BLOCK_YEARS = 2  # § 51 (4) BMG: two years, extendable
 
@@ -75,6 +76,13 @@ def block_set(
         ):
             ended.lifted_on = ended.ends_on + dt.timedelta(days=1)
             ended.save(update_fields=["lifted_on"])
+            event_record(
+                person,
+                kind=PersonEventKind.BLOCK_LIFTED,
+                actor=actor,
+                at=now,
+                data={"block": ended.pk, "expired": True},
+            )
         if InformationBlock.objects.filter(person=person, lifted_on__isnull=True).exists():
             raise Conflict(
                 _("This person has a block already; extend it instead."), code="block-exists"

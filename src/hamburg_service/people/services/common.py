@@ -9,22 +9,13 @@ do, and the partial unique index on the current main residence is the last line 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 
 from django.db import connection
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.errors import Conflict, NotFound
 from hamburg_service.people.models import Person, PersonStatus
-
-
-def now_or(now: dt.datetime | None) -> dt.datetime:
-    moment = now or timezone.now()
-    if timezone.is_naive(moment):
-        raise ValueError("`now` must be aware.")
-    return moment
 
 
 def identity_lock_keys(phonetics: Iterable[str], birth_year: int) -> list[str]:

@@ -21,6 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
@@ -45,7 +46,6 @@ from hamburg_service.people.services.common import (
     identity_lock_keys,
     lock_names,
     lock_persons,
-    now_or,
     require_active,
 )
 

@@ -15,6 +15,7 @@ import datetime as dt
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict
 from hamburg_service.core.events import event_record
@@ -31,7 +32,7 @@ from hamburg_service.people.models import (
     ResidenceKind,
     ResidenceTitle,
 )
-from hamburg_service.people.services.common import lock_persons, now_or, require_active
+from hamburg_service.people.services.common import lock_persons, require_active
 
 _TABLES = {
     "residences": Residence,

@@ -11,6 +11,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
@@ -31,7 +32,7 @@ from hamburg_service.people.models import (
     ResidenceTitle,
     TitleKind,
 )
-from hamburg_service.people.services.common import lock_persons, now_or, require_active
+from hamburg_service.people.services.common import lock_persons, require_active
 
 # Titles that are always limited in time (§ 7 Abs. 1 AufenthG, § 18g, § 6, § 81 Abs. 5).
 LIMITED_TITLES = {

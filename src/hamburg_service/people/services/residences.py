@@ -21,6 +21,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
 from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
 from hamburg_service.core.db import write_transaction
 from hamburg_service.core.errors import Conflict, InvalidInput
 from hamburg_service.core.events import event_record
@@ -38,7 +39,7 @@ from hamburg_service.people.models import (
     Residence,
     ResidenceKind,
 )
-from hamburg_service.people.services.common import lock_persons, now_or, require_active
+from hamburg_service.people.services.common import lock_persons, require_active
 
 REGISTRATION_DAYS = 14  # § 17 Abs. 1 BMG: within two weeks after moving in
 DEREGISTRATION_AHEAD_DAYS = 7  # § 17 Abs. 2 BMG: at the earliest a week before moving out
