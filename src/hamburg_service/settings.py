@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "hamburg_service.appointments",
     "hamburg_service.visits",
     "hamburg_service.cases",
+    "hamburg_service.forms",
+    "hamburg_service.portal",
     "hamburg_service.web",
 ]
 

@@ -25,6 +25,9 @@ urlpatterns += i18n_patterns(
     path("my-data/", include("hamburg_service.people.my_data_urls")),
     path("register-information/", include("hamburg_service.people.public_urls")),
     path("verify/", include("hamburg_service.people.public_verify_urls")),
+    path("staff/online/", include("hamburg_service.forms.staff_urls")),
+    path("online/", include("hamburg_service.forms.urls")),  # the online services' forms
+    path("account/", include("hamburg_service.portal.urls")),  # "my account", citizen sign-in
     path("staff/", include("hamburg_service.accounts.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hamburg_service.core.events import Event
+
 
 class Role(models.TextChoices):
     FRONT_DESK = "front_desk", _("Front desk")
@@ -151,3 +153,114 @@ class AccessLogSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.log_id}: {self.person_id}"
+
+
+class TrustLevel(models.TextChoices):
+    """How sure a sign-in is of who signed in (eIDAS / BundID levels). An e-mail link is
+    basic; an OpenID Connect provider says its level (`acr`), mapped by CITIZEN_OIDC_ACR."""
+
+    BASIC = "basic", _("basic")
+    SUBSTANTIAL = "substantial", _("substantial")
+    HIGH = "high", _("high")
+
+    @staticmethod
+    def rank(level: str) -> int:
+        return TRUST_RANK.get(level, 0)
+
+
+TRUST_RANK = {TrustLevel.BASIC.value: 1, TrustLevel.SUBSTANTIAL.value: 2, TrustLevel.HIGH.value: 3}
+
+
+class PersonLinkSource(models.TextChoices):
+    OIDC_HIGH = "oidc_high", _("sign-in with trust level high")
+    CLERK = "clerk", _("confirmed by a clerk")
+
+
+class Citizen(models.Model):
+    """A resident's account for the online services (Bürgerkonto). Never a staff user: it
+    signs in through its own session key (accounts.citizens), not Django's auth."""
+
+    public_id = models.UUIDField(unique=True, editable=False)
+    email = models.EmailField(_("e-mail"), blank=True)
+    # The e-mail in lower case: one account per address for the e-mail link.
+    email_key = models.CharField(max_length=254, unique=True, null=True, blank=True)
+    language = models.CharField(_("language"), max_length=2, default="de")
+    created_at = models.DateTimeField(_("created"))
+    last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+    # The person record, linked only through a verified match (trust level high) or by a clerk.
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    person_linked_at = models.DateTimeField(_("person linked"), null=True, blank=True)
+    person_linked_by = models.CharField(
+        _("person linked through"), max_length=20, choices=PersonLinkSource.choices, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("citizen account")
+        verbose_name_plural = _("citizen accounts")
+
+    def __str__(self) -> str:
+        return str(self.public_id)
+
+
+class CitizenIdentity(models.Model):
+    """An OpenID Connect identity of a citizen account: the provider (issuer) and its subject."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    trust_level = models.CharField(max_length=12, choices=TrustLevel.choices)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("sign-in identity")
+        verbose_name_plural = _("sign-in identities")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="citizen_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"
+
+
+class SignInLink(models.Model):
+    """A single-use, short-lived sign-in link sent by e-mail. Only the token's hash is kept."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    next_path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email", "created_at"], name="signin_link_email")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M}"
+
+
+class CitizenEventKind(models.TextChoices):
+    CREATED = "created", _("account created")
+    SIGNED_IN = "signed_in", _("signed in")
+    SIGNED_OUT = "signed_out", _("signed out")
+    PERSON_LINKED = "person_linked", _("person record linked")
+    PERSON_UNLINKED = "person_unlinked", _("person record unlinked")
+
+
+class CitizenEvent(Event):
+    subject_field = "citizen"
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=30, choices=CitizenEventKind.choices)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("citizen account event")
+        verbose_name_plural = _("citizen account events")

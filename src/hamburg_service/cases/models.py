@@ -252,6 +252,16 @@ class Case(models.Model):
         verbose_name=_("person"),
     )
     applicant_name = models.CharField(_("applicant's name"), max_length=200)
+    # The citizen account an online application came from: the applicant follows the case,
+    # its letters and its document requests in "my account".
+    citizen = models.ForeignKey(
+        "accounts.Citizen",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("citizen account"),
+    )
     applicant_email = models.EmailField(_("applicant's e-mail"), blank=True)
     language = models.CharField(_("language"), max_length=2, default="de")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
