@@ -6,6 +6,7 @@
     .venv/bin/python bench/run.py --only appointments
     .venv/bin/python bench/run.py --only people --people 100000   # population cached
     .venv/bin/python bench/run.py --only cases --quick             # 5,000 open / 100,000 closed
+    .venv/bin/python bench/run.py --only online                    # forms: steps, uploads, rush
 
 Per backend: a fresh database (SQLite under var/bench/, PostgreSQL `hamburg_bench`), migrated,
 with the Hamburg-scale generated city and some closures; gunicorn started as documented; then
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import harness
+import online
 import opening_hours
 from harness import BENCH_VAR, ROOT, Context, Result
 
@@ -43,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[Context], Result]] = {
     "visits": visits.run,
     "people": people.run,
     "cases": cases.run,
+    "online": online.run,
 }
 CITY = {"locations": 31, "services": 30, "counters": 8, "seed": 1}
 # Settings for load runs: bookings confirmed at once (no e-mail round trip), no per-address

@@ -43,6 +43,7 @@ from hamburg_service.core.errors import (
     out_of_range,
 )
 from hamburg_service.core.problems import problem_body
+from hamburg_service.forms.api import router as forms_router
 from hamburg_service.people.api import router as people_router
 from hamburg_service.people.api_public import router as register_information_router
 from hamburg_service.visits.api import router as visits_router
@@ -161,6 +162,7 @@ api.add_router("", visits_router)
 api.add_router("", people_router)
 api.add_router("", register_information_router)
 api.add_router("", cases_router)
+api.add_router("", forms_router)
 
 
 def problem(request: HttpRequest, *, status: int, **fields: Any) -> HttpResponse:

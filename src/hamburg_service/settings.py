@@ -431,3 +431,39 @@ RATE_LIMIT_CASE_LINKS = os.environ.get("RATE_LIMIT_CASE_LINKS", "60/h")
 CASE_STATUS_RATE = os.environ.get("CASE_STATUS_RATE", "30/10m")
 CASE_STATUS_REFERENCE_RATE = os.environ.get("CASE_STATUS_REFERENCE_RATE", "10/h")
 # --- end of cases ---
+
+# --- Citizen sign-in for "my account" (docs/citizen-sign-in.md) ---
+# The e-mail link: how long it works, and how many may be asked for one address per hour.
+CITIZEN_SIGNIN_LINK_MINUTES = int(os.environ.get("CITIZEN_SIGNIN_LINK_MINUTES", "15"))
+CITIZEN_SIGNIN_LINKS_PER_HOUR = int(os.environ.get("CITIZEN_SIGNIN_LINKS_PER_HOUR", "5"))
+# Requests for a sign-in link per client address.
+RATE_LIMIT_CITIZEN_SIGNIN = os.environ.get("RATE_LIMIT_CITIZEN_SIGNIN", "20/h")
+# OpenID Connect (BundID / DeutschlandID through the city's gateway, Keycloak, …): switched off
+# (no button) unless issuer and client id are set. The issuer is the base of its discovery
+# document (ISSUER + "/.well-known/openid-configuration").
+CITIZEN_OIDC_ISSUER = os.environ.get("CITIZEN_OIDC_ISSUER", "").rstrip("/")
+CITIZEN_OIDC_CLIENT_ID = os.environ.get("CITIZEN_OIDC_CLIENT_ID", "")
+CITIZEN_OIDC_CLIENT_SECRET = os.environ.get("CITIZEN_OIDC_CLIENT_SECRET", "")
+CITIZEN_OIDC_NAME = os.environ.get("CITIZEN_OIDC_NAME", "BundID")  # the button's label
+CITIZEN_OIDC_SCOPES = os.environ.get("CITIZEN_OIDC_SCOPES", "openid email profile")
+# The provider's `acr` values and the trust level each means (JSON); anything else is basic.
+CITIZEN_OIDC_ACR: dict[str, str] = json.loads(
+    os.environ.get(
+        "CITIZEN_OIDC_ACR",
+        '{"STORK-QAA-Level-1": "basic", "STORK-QAA-Level-2": "basic", '
+        '"STORK-QAA-Level-3": "substantial", "STORK-QAA-Level-4": "high", '
+        '"http://eidas.europa.eu/LoA/low": "basic", '
+        '"http://eidas.europa.eu/LoA/substantial": "substantial", '
+        '"http://eidas.europa.eu/LoA/high": "high"}',
+    )
+)
+# --- end of citizen sign-in ---
+
+# --- Online services: submissions and hand-offs (docs/online-services.md) ---
+# The fee of a dog registration in the Hamburg dog register, recorded on its case.
+DOG_REGISTRATION_FEE_CENTS = int(os.environ.get("DOG_REGISTRATION_FEE_CENTS", "1000"))
+# Hand-offs to outside systems: attempts before one is shown to staff as failed, and the key
+# of the webhooks' HMAC-SHA256 signature (header X-Hamburg-Signature; the receiver knows it).
+FORMS_HANDOFF_MAX_ATTEMPTS = int(os.environ.get("FORMS_HANDOFF_MAX_ATTEMPTS", "6"))
+FORMS_WEBHOOK_SECRET = os.environ.get("FORMS_WEBHOOK_SECRET", "")
+# --- end of online services: submissions ---

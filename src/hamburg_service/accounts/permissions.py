@@ -67,6 +67,13 @@ class CasesPerm(StrEnum):
     BACKLOG = "cases.backlog"  # the backlog figures
 
 
+class FormsPerm(StrEnum):
+    """The online services (forms): figures without personal data, city-wide."""
+
+    FIGURES = "forms.figures"  # submissions per service per day
+    HANDOFFS = "forms.handoffs"  # see failed hand-offs to outside systems and retry them
+
+
 Perm = (
     StaffPerm
     | CatalogPerm
@@ -76,6 +83,7 @@ Perm = (
     | VisitsPerm
     | PeoplePerm
     | CasesPerm
+    | FormsPerm
 )
 DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     StaffPerm,
@@ -86,6 +94,7 @@ DOMAIN_PERMS: tuple[type[StrEnum], ...] = (
     VisitsPerm,
     PeoplePerm,
     CasesPerm,
+    FormsPerm,
 )
 
 ALL_STAFF = frozenset(Role)
@@ -140,6 +149,8 @@ ROLE_PERMS: dict[Perm, frozenset[Role]] = {
     ),
     CasesPerm.ASSIGN: frozenset({Role.TEAM_LEAD}),
     CasesPerm.BACKLOG: frozenset({Role.TEAM_LEAD, Role.MANAGER}),
+    FormsPerm.FIGURES: frozenset({Role.TEAM_LEAD, Role.LOCATION_LEAD, Role.MANAGER}),
+    FormsPerm.HANDOFFS: frozenset({Role.LOCATION_LEAD, Role.MANAGER, Role.ADMINISTRATOR}),
 }
 CITY_WIDE_ROLES = frozenset(
     {Role.MANAGER, Role.ADMINISTRATOR, Role.CENTRAL_REGISTRATION, Role.DATA_PROTECTION}

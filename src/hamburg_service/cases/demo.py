@@ -142,6 +142,29 @@ CASE_TYPES: list[dict[str, Any]] = [
         ],
         "decider_role": Role.CASEWORKER_REGISTRATION,
     },
+    # The online services' own types (forms/definitions/): a register information asked
+    # online (answered at once, forms.handlers.register_information) and a change of address
+    # (Ummeldung), whose approval moves the person and issues the registration certificate.
+    {
+        "slug": "register-information",
+        "service": "melderegisterauskunft",
+        "name_de": "Melderegisterauskunft (online)",
+        "name_en": "Register information (online)",
+        "agency": "residents",
+        "norm_days": 3,
+        "required_documents": [],
+        "decider_role": Role.CASEWORKER_REGISTRATION,
+    },
+    {
+        "slug": "change-of-address",
+        "service": "anmeldung",
+        "name_de": "Ummeldung (online)",
+        "name_en": "Change of address (online)",
+        "agency": "residents",
+        "norm_days": 7,
+        "required_documents": [],
+        "decider_role": Role.CASEWORKER_REGISTRATION,
+    },
 ]
 
 

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -387,15 +387,42 @@ def live_letters(case: Case, kind: str) -> list[Letter]:
     return list(Letter.objects.filter(case=case, kind=kind, revoked_at__isnull=True))
 
 
+class DecisionEffect(Protocol):
+    def __call__(
+        self, *, case: Case, outcome: str, actor: Actor, now: dt.datetime
+    ) -> dict[str, Any]: ...
+
+
+_effects: dict[str, DecisionEffect] = {}
+
+
+def decision_effect_register(case_type: str) -> Callable[[DecisionEffect], DecisionEffect]:
+    """Register what a decision on a case of the type `case_type` (its slug) changes beyond
+    the case, for an app above this one (the online change of address moves the person,
+    forms.handlers.change_of_address): called by `decision_effects` inside `case_decide`'s
+    transaction, after the checks, with the case locked; it may refuse (an AppError undoes the
+    decision) and returns what the decision's event records of it."""
+
+    def register(function: DecisionEffect) -> DecisionEffect:
+        _effects[case_type] = function
+        return function
+
+    return register
+
+
 def decision_effects(
     *, case: Case, outcome: str, grant: Grant | None, actor: Actor, now: dt.datetime
 ) -> dict[str, Any]:
     """What a decision changes besides the case, inside `case_decide`'s transaction: the
-    title granted recorded on the person (`grant_clean` asked for them), and the case's
-    provisional certificate ended (the fiction of § 81 (4) AufenthG lasts until the
-    decision). Returns what the decision's event records of it."""
+    title granted recorded on the person (`grant_clean` asked for them), what an effect
+    registered for the type does (`decision_effect_register`), and the case's provisional
+    certificate ended (the fiction of § 81 (4) AufenthG lasts until the decision). Returns
+    what the decision's event records of it."""
     today = today_in_hamburg(now)
     effects: dict[str, Any] = {}
+    registered = _effects.get(case.case_type.slug)
+    if registered is not None:
+        effects.update(registered(case=case, outcome=outcome, actor=actor, now=now))
     if grant is not None:
         assert case.person is not None  # grant_clean refused it
         title = title_record(

@@ -9,10 +9,11 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from hamburg_service.cases.links import APPOINTMENT, UPLOAD, link_url
-from hamburg_service.cases.models import AppointmentOffer, CaseDocument, DocumentRequest
+from hamburg_service.cases.models import AppointmentOffer, Case, CaseDocument, DocumentRequest
 from hamburg_service.files.forms import policy_help
 from hamburg_service.files.policy import DOCUMENTS
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
@@ -63,6 +64,15 @@ def offer_mail_queue(offer: AppointmentOffer, *, now: dt.datetime) -> None:
     )
 
 
+def account_url(case: Case) -> str:
+    """For a case from an online application: its page in the applicant's account (where
+    they answer requests too), in the case's language; "" for any other case."""
+    if case.citizen_id is None:
+        return ""
+    with translation.override(case.language if case.language in ("de", "en") else "de"):
+        return settings.SITE_URL + reverse("portal:application", args=[case.reference])
+
+
 def _request_context(request: DocumentRequest) -> dict[str, Any]:
     case = request.case
     documents = CaseDocument.objects.filter(request=request).order_by("pk")
@@ -72,6 +82,7 @@ def _request_context(request: DocumentRequest) -> dict[str, Any]:
         "documents": [d.label for d in documents],
         "missing": [d.label for d in documents if d.received_at is None],
         "url": link_url(UPLOAD, request.link_nonce, case.language),
+        "account_url": account_url(case),
         "accepted": policy_help(DOCUMENTS),
         "site": settings.SITE_URL,
     }

@@ -18,6 +18,7 @@ from hamburg_service.accounts.access import actor_of, has_perm, staff_required
 from hamburg_service.accounts.permissions import CasesPerm, StaffPerm
 from hamburg_service.cases import documents, selectors
 from hamburg_service.cases.backlog import UNDECIDED_ORDER, backlog_for
+from hamburg_service.cases.case_panels import case_panels_for
 from hamburg_service.cases.forms import (
     AssignForm,
     CaseOpenForm,
@@ -242,6 +243,9 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "required": documents.required_labels(case),
             "documents": list(case.documents.all()),
             "person_query": f"purpose=person_case&reference={case.reference}",
+            # What apps above this one show of the case (cases.case_panels): the online
+            # application's answers and files.
+            "panels": case_panels_for(case, actor),
         },
         status=page_status(problem, *([form] if form is not None else [])),
     )

@@ -212,6 +212,47 @@ def file_attach(
     return locked
 
 
+def file_transfer(
+    *,
+    files: Sequence[StoredFile],
+    from_owner: str,
+    to_owner: str,
+    actor: Actor,
+    delete_after: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> list[StoredFile]:
+    """Hand attached files from one owner to the next (a draft's uploads to the case its
+    submission became), inside the new owner's transaction when called in one: an attached
+    event with the new owner and the one before; the retention is the new owner's
+    (`delete_after`, None: kept until it decides). A file not attached to `from_owner` (deleted,
+    swept away, taken already) is a Conflict (`file-not-attached`) and nothing moves."""
+    now = now_or(now)
+    from_owner = _label(from_owner, "owner")
+    to_owner = _label(to_owner, "owner")
+    with transaction.atomic():
+        locked = _locked(files)
+        if len(locked) != len({f.pk for f in files}) or any(
+            f.state != FileState.ATTACHED or f.owner != from_owner for f in locked
+        ):
+            raise Conflict(
+                _("A file of this application is no longer there. Please choose it again."),
+                code="file-not-attached",
+            )
+        for stored in locked:
+            stored.owner = to_owner
+            stored.attached_at = now
+            stored.delete_after = delete_after
+        StoredFile.objects.bulk_update(locked, ["owner", "attached_at", "delete_after"])
+        events_record(
+            locked,
+            kind=FileEventKind.ATTACHED,
+            actor=actor,
+            at=now,
+            data={"owner": to_owner, "from": from_owner, "delete_after": delete_after},
+        )
+    return locked
+
+
 def files_keep_until(
     *, owner: str, delete_after: dt.date | None, actor: Actor, now: dt.datetime | None = None
 ) -> int:

@@ -443,3 +443,47 @@ def duplicates_review(*, actor: Actor, person_id: int, purpose: Purpose) -> list
         )
         for p in people
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class OwnData:
+    """What a person sees of their own record to fill in an online form: names, date of
+    birth ("YYYY-MM-DD", "YYYY-MM" or "YYYY" as far as known) and the main residence."""
+
+    family_name: str
+    given_names: str
+    birth: str
+    address: dict[str, str] | None
+
+
+def person_own(*, person_id: int | None) -> OwnData | None:
+    """The person's own data, read for the person themself (a citizen account linked to the
+    record through a verified match, accounts.Citizen.person): the data subject's own
+    access, not a read by staff, so no access-log entry ("who read my data" lists staff and
+    authorities). None for a record that is gone or merged away. Six queries."""
+    if person_id is None or not 0 < person_id < 2**63:
+        return None
+    state = selectors.person_as_of(person_id=person_id, on=today_in_hamburg(timezone.now()))
+    if state is None or Person.objects.filter(pk=person_id, merged_into__isnull=False).exists():
+        return None
+    names = state.names
+    year, month, day = names.get("birth_year"), names.get("birth_month"), names.get("birth_day")
+    birth = f"{year:04d}" if year else ""
+    if year and month:
+        birth += f"-{month:02d}" + (f"-{day:02d}" if day else "")
+    main = next((r for r in state.residences if r.kind == ResidenceKind.MAIN), None)
+    return OwnData(
+        family_name=str(names.get("family_name") or ""),
+        given_names=str(names.get("given_names") or ""),
+        birth=birth,
+        address=(
+            {
+                "street": main.street,
+                "house_number": main.house_number,
+                "postcode": main.postcode,
+                "city": main.city,
+            }
+            if main
+            else None
+        ),
+    )

@@ -376,6 +376,8 @@ class PersonEventKind(models.TextChoices):
     BLOCK_LIFTED = "block_lifted", _("information block lifted")
     CERTIFICATE_ISSUED = "certificate_issued", _("registration certificate issued")
     CERTIFICATE_REVOKED = "certificate_revoked", _("registration certificate revoked")
+    ACCOUNT_LINKED = "account_linked", _("online account linked")
+    ACCOUNT_UNLINKED = "account_unlinked", _("online account unlinked")
 
 
 class PersonEvent(Event):

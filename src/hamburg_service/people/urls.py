@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hamburg_service.people import information_views, views
+from hamburg_service.people import citizen_link_views, information_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -23,4 +23,5 @@ urlpatterns = [
     path("<int:person_id>/papers/", views.papers, name="papers"),
     path("<int:person_id>/correct/", views.correct, name="correct"),
     path("<int:person_id>/death/", views.death, name="death"),
+    path("<int:person_id>/account/", citizen_link_views.person_account, name="account"),
 ]

@@ -17,7 +17,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.access import roles_of
-from hamburg_service.accounts.models import Role
+from hamburg_service.accounts.models import Citizen, Role
 from hamburg_service.accounts.permissions import CasesPerm
 from hamburg_service.cases import mails, provisional
 from hamburg_service.cases.clock import clock_of
@@ -126,13 +126,16 @@ def case_open(
     channel: str,
     actor: Actor,
     person: Person | None = None,
+    citizen: Citizen | None = None,
     applicant_email: str = "",
     language: str = "de",
     received_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> OpenedCase:
     """Open a case in the pool. `received_at` is when the application arrived (a letter a few
-    days ago); by default now. Returns the case and its status secret, shown once."""
+    days ago); by default now. `citizen`: the account an online application came from (the
+    applicant follows the case in "my account"). Returns the case and its status secret,
+    shown once."""
     now = now_or(now)
     if actor.is_staff:
         require_may(actor, CasesPerm.OPEN, case_type)
@@ -172,6 +175,7 @@ def case_open(
             reference=reference,
             case_type=case_type,
             person=person,
+            citizen=citizen,
             applicant_name=name,
             applicant_email=email,
             language="en" if language == "en" else "de",

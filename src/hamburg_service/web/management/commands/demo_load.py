@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from hamburg_service.accounts.demo import DEMO_PASSWORD, demo_staff_ensure
 from hamburg_service.cases.demo import case_types_ensure, demo_cases_ensure
 from hamburg_service.catalog.demo import demo_city_load
+from hamburg_service.forms.loading import definitions_load
 
 
 class Command(BaseCommand):
@@ -23,4 +24,5 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo staff: {staff}")
         self.stdout.write(f"Case types: {case_types_ensure()}")
         self.stdout.write(f"Demo cases: {demo_cases_ensure()}")
+        self.stdout.write(f"Online forms: {len(definitions_load())} definitions")
         self.stdout.write(f"Demo logins use the password {DEMO_PASSWORD!r}.")

@@ -1,0 +1,230 @@
+"""Change of address within Hamburg (Ummeldung, forms/definitions/change-of-address.json)
+for one person or a family.
+
+**On submission** a case `change-of-address` is opened for the registration staff, with the
+account's person record when the account is linked to one (the form asks for trust level
+high: an eID sign-in links it). A move-in more than two weeks ago (§ 17 (1) BMG) is accepted
+and flagged late in a note; a move-in in the future is refused by the form (the register
+records a move on or after the day).
+
+**On approval** (`decision_effect_register`, run inside `case_decide`'s transaction) the move
+is registered: `residence_change` for the applicant (the case's person, identified first) and
+for each person moving with them who is identified in the register — same names (ICAO keys:
+all given names or the first ones), the same date of birth (unknown parts included), living
+at the applicant's previous main address. One not identified is listed in the decision's
+event for the caseworker (registered at the counter or by a correction). Then a registration
+certificate (Meldebescheinigung, people.certificates) is issued for every person moved; its
+signed PDF is kept as a file of the case (purpose `registration-certificate`), which the
+applicant downloads from the account (`certificates_of`). Any refusal — the move-in still in
+the future, a person without a current residence — undoes the whole decision."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from hamburg_service.accounts.models import AccessPurpose
+from hamburg_service.cases.letters import decision_effect_register
+from hamburg_service.cases.models import Case, CaseFile
+from hamburg_service.cases.services.case_files import case_file_owner
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.errors import InvalidInput
+from hamburg_service.files.models import FileState, StoredFile
+from hamburg_service.files.services import file_store_generated
+from hamburg_service.forms.handlers import SubmitContext, handler_register
+from hamburg_service.forms.handlers.common import case_note, case_open_online, linked_person
+from hamburg_service.forms.models import Submission
+from hamburg_service.people import access, certificates
+from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
+from hamburg_service.people.models import Person, PersonStatus, Residence, ResidenceKind
+from hamburg_service.people.names import icao_transliterate
+from hamburg_service.people.services.residences import is_late, residence_change
+
+CASE_TYPE = "change-of-address"
+CERTIFICATE_PURPOSE = "registration-certificate"
+GRANTING = ("approved", "partly_approved")
+
+
+@handler_register("change_of_address")
+def handle(ctx: SubmitContext) -> Case:
+    case = case_open_online(ctx, CASE_TYPE, person=linked_person(ctx))
+    answers = ctx.submission_answers
+    moved_in = dt.date.fromisoformat(str(answers["moved_in_on"]))
+    if is_late(moved_in, today_in_hamburg(ctx.now)):
+        case_note(
+            ctx,
+            case,
+            f"Ummeldung nach mehr als zwei Wochen (§ 17 Abs. 1 BMG): Einzug am {moved_in:%d.%m.%Y}",
+            late=True,
+        )
+    return case
+
+
+def _current_main(person: Person) -> Residence | None:
+    return (
+        Residence.objects.filter(
+            person=person,
+            kind=ResidenceKind.MAIN,
+            moved_out_on__isnull=True,
+            voided_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _given_match(typed: str, registered_key: str) -> bool:
+    key = icao_transliterate(typed)
+    return bool(key) and (registered_key == key or registered_key.startswith(key + " "))
+
+
+def _birth_match(typed: str, person: Person) -> bool:
+    try:
+        birth = BirthDate.parse(typed)
+    except InvalidInput:
+        return False
+    return (birth.year, birth.month, birth.day) == (
+        person.birth_year,
+        person.birth_month,
+        person.birth_day,
+    )
+
+
+def members_identified(
+    applicant: Person, members: list[dict[str, Any]]
+) -> tuple[list[Person], list[str]]:
+    """The people moving with the applicant, found in the register among those living at
+    the applicant's current main address (each at most once), and the names of those not
+    found."""
+    home = _current_main(applicant)
+    housemates: list[Person] = []
+    if home is not None:
+        housemates = [
+            r.person
+            for r in Residence.objects.filter(
+                kind=ResidenceKind.MAIN,
+                moved_out_on__isnull=True,
+                voided_at__isnull=True,
+                street=home.street,
+                house_number=home.house_number,
+                postcode=home.postcode,
+                person__merged_into__isnull=True,
+                person__status=PersonStatus.RESIDENT,
+            )
+            .exclude(person=applicant)
+            .select_related("person")
+            .order_by("person_id")
+        ]
+    found: list[Person] = []
+    missing: list[str] = []
+    for member in members:
+        family = str(member.get("member_family_name") or "")
+        given = str(member.get("member_given_names") or "")
+        match = next(
+            (
+                p
+                for p in housemates
+                if p not in found
+                and p.family_key == icao_transliterate(family)
+                and _given_match(given, p.given_key)
+                and _birth_match(str(member.get("member_birth") or ""), p)
+            ),
+            None,
+        )
+        if match is None:
+            missing.append(f"{given} {family}".strip())
+        else:
+            found.append(match)
+    return found, missing
+
+
+def _address(answers: dict[str, Any]) -> Address:
+    value = answers.get("new_address") or {}
+    return Address(
+        street=str(value.get("street") or ""),
+        house_number=str(value.get("house_number") or ""),
+        postcode=str(value.get("postcode") or ""),
+    )
+
+
+def _refused(error: InvalidInput) -> InvalidInput:
+    """A refusal of the register, told on the decision form."""
+    return InvalidInput.field(
+        "outcome",
+        _("The move cannot be registered yet: %(reason)s") % {"reason": error.detail},
+        code=error.code,
+    )
+
+
+@decision_effect_register(CASE_TYPE)
+def on_decision(*, case: Case, outcome: str, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+    """Register the move approved and issue the certificates (module docstring)."""
+    if outcome not in GRANTING:
+        return {}
+    submission = Submission.objects.filter(case=case).first()
+    if submission is None:  # a change of address opened at the counter: the clerk registers it
+        return {}
+    if case.person is None:
+        raise InvalidInput.field(
+            "outcome",
+            _(
+                "Identify the applicant first: link the case to their person record, so that "
+                "the move can be registered."
+            ),
+            code="person-missing",
+        )
+    answers = submission.answers
+    members = [m for m in answers.get("family") or [] if isinstance(m, dict)]
+    found, missing = members_identified(case.person, members)
+    moved_in_on = dt.date.fromisoformat(str(answers["moved_in_on"]))
+    landlord = str(answers.get("landlord_code") or "") or f"{case.reference} (Upload)"
+    moved = [case.person, *found]
+    try:
+        for person in moved:
+            residence_change(
+                person=person,
+                address=_address(answers),
+                moved_in_on=moved_in_on,
+                actor=actor,
+                landlord_confirmation=landlord,
+                now=now,
+            )
+    except InvalidInput as error:
+        raise _refused(error) from None
+    purpose = access.Purpose(AccessPurpose.PERSON_CASE, case.reference)
+    numbers = []
+    for person in moved:
+        issued = certificates.certificate_issue(
+            actor=actor,
+            person_id=person.pk,
+            purpose=purpose,
+            language=case.language if case.language in certificates.LANGUAGES else "de",
+            now=now,
+        )
+        stored = file_store_generated(
+            data=issued.pdf,
+            name=issued.filename,
+            content_type="application/pdf",
+            owner=case_file_owner(case),
+            actor=actor,
+            purpose=CERTIFICATE_PURPOSE,
+            now=now,
+        )
+        CaseFile.objects.create(case=case, file=stored, added_at=now)
+        numbers.append(issued.certificate.number)
+    return {
+        "moved": [p.pk for p in moved],
+        "not_identified": missing,
+        "certificates": numbers,
+    }
+
+
+def certificates_of(case: Case) -> list[StoredFile]:
+    """The registration certificates issued on approving this case, for the account."""
+    return list(
+        StoredFile.objects.filter(
+            owner=case_file_owner(case), purpose=CERTIFICATE_PURPOSE, state=FileState.ATTACHED
+        ).order_by("created_at", "pk")
+    )

@@ -1,0 +1,46 @@
+"""The forms app's e-mails: the link to continue an application (queued through the
+notifications outbox, rendered in the recipient's language when it is sent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from hamburg_service.forms.definition import spec_of
+from hamburg_service.forms.models import Draft
+from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
+from hamburg_service.notifications.services import message_queue
+
+RESUME_TEMPLATE = "forms/resume_link"
+
+
+def resume_link_mail(*, draft: Draft, token: str, language: str, now: dt.datetime) -> None:
+    """Inside the caller's transaction. The context holds the link's secret: the outbox's
+    admin never shows a context."""
+    message_queue(
+        to=draft.email,
+        template=RESUME_TEMPLATE,
+        language=language,
+        context={"draft_id": draft.pk, "token": token},
+        about=f"form-draft:{draft.public_id}"[:60],
+        now=now,
+    )
+
+
+@renderer(RESUME_TEMPLATE)
+def resume_link(context: dict[str, Any]) -> Rendered:
+    from django.utils.translation import get_language
+
+    draft = Draft.objects.select_related("definition").get(pk=context["draft_id"])
+    spec = spec_of(draft.definition)
+    language = (get_language() or "de")[:2]
+    url = settings.SITE_URL + reverse("forms:resume", kwargs={"token": context["token"]})
+    expires = timezone.localtime(draft.resume_expires_at) if draft.resume_expires_at else None
+    return text_mail(
+        "forms/mail/resume_link.txt",
+        {"title": spec.title(language), "url": url, "expires": expires},
+    )

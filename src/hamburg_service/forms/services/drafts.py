@@ -1,0 +1,387 @@
+"""Every write of a draft (an application being filled in): starting it, saving a step,
+sending a resume link, resuming by that link, expiring old drafts.
+
+A step is saved with the revision the page was shown with: a draft changed meanwhile (in
+another tab, on another device) refuses the save (`draft-stale`) instead of mixing two sets
+of answers — the page then shows the newer answers. One conditional UPDATE saves a step;
+the definition is parsed once per version (forms.definition.spec_of)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from hamburg_service.accounts.models import Citizen
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.dates import now_or
+from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
+from hamburg_service.core.events import event_record
+from hamburg_service.files.models import FileState, StoredFile
+from hamburg_service.files.services import file_attach, file_delete, files_keep_until
+from hamburg_service.forms.definition import FormSpec, StepSpec, spec_of
+from hamburg_service.forms.fields import (
+    Source,
+    StepInput,
+    errors_invalid,
+    step_clean,
+    unknown_names,
+)
+from hamburg_service.forms.logic import Evaluation, evaluate
+from hamburg_service.forms.models import (
+    DefinitionState,
+    Draft,
+    DraftEventKind,
+    DraftState,
+    FormDefinition,
+)
+from hamburg_service.people.checks import today_in_hamburg
+
+RESUME_TOKEN_BYTES = 32
+
+
+def draft_owner(draft: Draft) -> str:
+    """The owner name of the draft's uploads (files app)."""
+    return f"form-draft:{draft.public_id}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    draft: Draft
+    step: StepSpec
+    next_step: StepSpec | None  # the next step to fill in; None: the summary comes next
+    exit: StepSpec | None  # a visible exit step: the form ends here
+    complete: bool
+
+
+def _expiry(spec: FormSpec, now: dt.datetime) -> dt.datetime:
+    return now + dt.timedelta(days=spec.resume_days)
+
+
+def draft_start(
+    *,
+    definition: FormDefinition,
+    citizen: Citizen | None,
+    language: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Draft:
+    """A new, empty draft of the published version `definition`."""
+    now = now_or(now)
+    if definition.state != DefinitionState.PUBLISHED:
+        raise NotFound(_("There is no such online service."), code="form-unknown")
+    spec = spec_of(definition)
+    with transaction.atomic():
+        draft = Draft.objects.create(
+            public_id=uuid.uuid4(),
+            definition=definition,
+            citizen=citizen,
+            language=language if language in ("de", "en") else "de",
+            answers={},
+            steps_done=[],
+            revision=1,
+            email=(citizen.email if citizen else "")[:254],
+            created_at=now,
+            updated_at=now,
+            expires_at=_expiry(spec, now),
+        )
+        event_record(
+            draft, kind=DraftEventKind.STARTED, actor=actor, at=now, data={"form": spec.slug}
+        )
+    return draft
+
+
+def _open(draft: Draft) -> None:
+    if draft.state == DraftState.SUBMITTED:
+        raise Conflict(
+            _("This application has been submitted already; it cannot be changed."),
+            code="draft-submitted",
+        )
+    if draft.state == DraftState.EXPIRED:
+        raise Conflict(
+            _("This application was not finished in time and has been deleted."),
+            code="draft-expired",
+        )
+
+
+def stale_error() -> Conflict:
+    return Conflict(
+        _(
+            "This application was changed in another window or on another device after you "
+            "opened this page. We show the answers saved there — nothing was mixed. Please "
+            "check them and save again."
+        ),
+        code="draft-stale",
+    )
+
+
+def step_reachable(evaluation: Evaluation, draft: Draft, step_key: str) -> StepSpec:
+    """The step `step_key` if it is shown and every step before it is done; Conflict
+    `step-out-of-order` (or NotFound for a step that is not shown) otherwise."""
+    for step in evaluation.steps:
+        if step.key == step_key:
+            if step.exit:
+                break
+            return step
+        if step.exit or step.key not in draft.steps_done:
+            raise Conflict(
+                _("Please fill in “%(step)s” first.") % {"step": step.key},
+                code="step-out-of-order",
+                extra={"step": step.key},
+            )
+    raise NotFound(_("This step is not part of your application."), code="step-unknown")
+
+
+def _next_step(evaluation: Evaluation, after: str, done: list[str]) -> StepSpec | None:
+    """The first visible step not yet done (an exit step included); None when all are."""
+    for step in evaluation.steps:
+        if step.exit or step.key not in done:
+            return step
+    del after
+    return None
+
+
+def draft_step_check(
+    *,
+    draft: Draft,
+    step_key: str,
+    data: Any,
+    files: Any,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> tuple[StepSpec, StepInput]:
+    """Read and check a posted step without saving it (the page's "Add another" and
+    "Remove" buttons show the step again): the step and what was entered."""
+    now = now_or(now)
+    spec = spec_of(draft.definition)
+    today = today_in_hamburg(now)
+    evaluation = evaluate(spec, draft.answers, today=today)
+    step = step_reachable(evaluation, draft, step_key)
+    source = Source(data, files)
+    checked = step_clean(
+        spec=spec,
+        step=step,
+        answers=draft.answers,
+        source=source,
+        today=today,
+        actor=actor,
+        owner=draft_owner(draft),
+    )
+    return step, checked
+
+
+def draft_step_save(
+    *,
+    draft: Draft,
+    step_key: str,
+    data: Any,
+    files: Any,
+    revision: int,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> StepResult:
+    """Check the step's visible fields and save them: answers, the step done, revision + 1.
+    InvalidInput with every field's message (`StepInput` in `extra["input"]`, for the page);
+    InvalidInput `field-unknown` for a name the form does not have; Conflict `draft-stale`
+    when the draft has a newer revision, `step-out-of-order` when a step before it is not
+    done."""
+    now = now_or(now)
+    _open(draft)
+    spec = spec_of(draft.definition)
+    today = today_in_hamburg(now)
+    if revision != draft.revision:
+        raise stale_error()
+    source = Source(data, files)
+    unknown = unknown_names(spec, source)
+    if unknown:
+        message = _("This form has no field “%(name)s”.") % {"name": unknown[0][:60]}
+        raise InvalidInput(
+            message,
+            code="field-unknown",
+            errors=[{"field": n[:60], "message": message} for n in unknown[:20]],
+        )
+    evaluation = evaluate(spec, draft.answers, today=today)
+    step = step_reachable(evaluation, draft, step_key)
+    checked = step_clean(
+        spec=spec,
+        step=step,
+        answers=draft.answers,
+        source=source,
+        today=today,
+        actor=actor,
+        owner=draft_owner(draft),
+    )
+    if not checked.valid:
+        error = errors_invalid(checked.errors)
+        error.extra["input"] = checked
+        raise error
+    answers = dict(draft.answers)
+    for spec_field in step.inputs:
+        answers.pop(spec_field.key, None)  # a hidden field's old answer is not kept
+    answers.update(checked.values)
+    done = [k for k in draft.steps_done if k != step.key] + [step.key]
+    after = evaluate(spec, answers, today=today)
+    visible = {s.key for s in after.steps}
+    done = [k for k in done if k in visible]
+    expires_at = _expiry(spec, now)
+    with transaction.atomic():
+        changed = Draft.objects.filter(
+            pk=draft.pk, revision=revision, state=DraftState.OPEN
+        ).update(
+            answers=answers,
+            steps_done=done,
+            revision=F("revision") + 1,
+            updated_at=now,
+            expires_at=expires_at,
+        )
+        if not changed:
+            fresh = Draft.objects.get(pk=draft.pk)
+            _open(fresh)
+            raise stale_error()
+        event_record(
+            draft,
+            kind=DraftEventKind.STEP_SAVED,
+            actor=actor,
+            at=now,
+            data={"step": step.key, "revision": revision + 1},
+        )
+        if checked.staged:
+            file_attach(
+                files=checked.staged,
+                owner=draft_owner(draft),
+                actor=actor,
+                delete_after=expires_at.date(),
+                now=now,
+            )
+        for stored in checked.removed:
+            file_delete(file=stored, actor=actor, reason="removed by the applicant", now=now)
+        if expires_at.date() != draft.expires_at.date() and _has_files(spec, answers):
+            files_keep_until(
+                owner=draft_owner(draft), delete_after=expires_at.date(), actor=actor, now=now
+            )
+    draft.answers = answers
+    draft.steps_done = done
+    draft.revision = revision + 1
+    draft.updated_at = now
+    draft.expires_at = expires_at
+    return StepResult(
+        draft=draft,
+        step=step,
+        next_step=_next_step(after, step.key, done),
+        exit=after.exit,
+        complete=after.exit is None and all(s.key in done for s in after.steps),
+    )
+
+
+def _has_files(spec: FormSpec, answers: dict[str, Any]) -> bool:
+    return any(answers.get(key) for key, f in spec.fields_by_key.items() if f.type == "file")
+
+
+def draft_complete(draft: Draft, *, today: dt.date) -> bool:
+    """Every visible step done and no exit step shown: ready for the summary and submitting."""
+    evaluation = evaluate(spec_of(draft.definition), draft.answers, today=today)
+    return evaluation.exit is None and all(s.key in draft.steps_done for s in evaluation.steps)
+
+
+def draft_resume_link_send(
+    *,
+    draft: Draft,
+    email: str,
+    language: str,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Draft:
+    """E-mail a link to continue the draft elsewhere, valid for the form's `resume_days`.
+    Only the token's hash is kept; a new link replaces the one sent before."""
+    from hamburg_service.forms.mails import resume_link_mail
+
+    now = now_or(now)
+    _open(draft)
+    spec = spec_of(draft.definition)
+    token = secrets.token_urlsafe(RESUME_TOKEN_BYTES)
+    expires = now + dt.timedelta(days=spec.resume_days)
+    with transaction.atomic():
+        locked = Draft.objects.select_for_update().get(pk=draft.pk)
+        _open(locked)
+        locked.email = email[:254]
+        locked.resume_token_hash = token_hash(token)
+        locked.resume_expires_at = expires
+        locked.expires_at = max(locked.expires_at, expires)
+        locked.save(update_fields=["email", "resume_token_hash", "resume_expires_at", "expires_at"])
+        event_record(locked, kind=DraftEventKind.RESUME_LINK_SENT, actor=actor, at=now)
+        resume_link_mail(draft=locked, token=token, language=language, now=now)
+    return locked
+
+
+def draft_resume(*, token: str, actor: Actor, now: dt.datetime | None = None) -> Draft:
+    """The draft a resume link names, while the link is valid. NotFound for an unknown
+    link; Conflict `resume-expired` for one that ran out (or a draft no longer open)."""
+    now = now_or(now)
+    if not token or len(token) > 100:
+        raise NotFound(_("This link is not valid."), code="resume-unknown")
+    draft = (
+        Draft.objects.select_related("definition")
+        .filter(resume_token_hash=token_hash(token))
+        .first()
+    )
+    if draft is None:
+        raise NotFound(_("This link is not valid."), code="resume-unknown")
+    if draft.state == DraftState.SUBMITTED:
+        raise Conflict(
+            _("This application has been submitted already; it cannot be changed."),
+            code="draft-submitted",
+        )
+    if (
+        draft.state != DraftState.OPEN
+        or draft.resume_expires_at is None
+        or draft.resume_expires_at <= now
+    ):
+        raise Conflict(
+            _(
+                "This link has expired: an application not finished is kept only for a few "
+                "days. Please start again."
+            ),
+            code="resume-expired",
+            extra={"slug": draft.definition.slug},
+        )
+    event_record(draft, kind=DraftEventKind.RESUMED, actor=actor, at=now)
+    return draft
+
+
+def drafts_expire(*, now: dt.datetime | None = None) -> int:
+    """Drafts past their expiry: marked expired, their uploads deleted (staged ones go with
+    the files retention job). Returns how many drafts."""
+    now = now_or(now)
+    actor = Actor.system("forms.drafts_expire")
+    expired = 0
+    due = list(
+        Draft.objects.filter(state=DraftState.OPEN, expires_at__lte=now)
+        .order_by("pk")
+        .values_list("pk", "public_id")[:500]
+    )
+    for pk, public_id in due:
+        with transaction.atomic():
+            changed = Draft.objects.filter(
+                pk=pk, state=DraftState.OPEN, expires_at__lte=now
+            ).update(state=DraftState.EXPIRED, resume_token_hash=None, updated_at=now)
+            if not changed:
+                continue
+            draft = Draft(pk=pk, public_id=public_id)
+            event_record(draft, kind=DraftEventKind.EXPIRED, actor=actor, at=now)
+            for stored in StoredFile.objects.filter(owner=f"form-draft:{public_id}").exclude(
+                state=FileState.DELETED
+            ):
+                file_delete(file=stored, actor=actor, reason="draft expired", now=now)
+            expired += 1
+    return expired

@@ -1,0 +1,140 @@
+"""Submitting an application and its receipt (docs/online-services.md, "Submission"): the
+summary page's button posts here (`forms:submit`, POST only); the receipt page and its PDF
+(`forms:receipt`, `forms:receipt_pdf`) are for the account or browser that submitted."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from hamburg_service.accounts.citizens import citizen_session
+from hamburg_service.core.actors import Actor
+from hamburg_service.core.errors import AppError
+from hamburg_service.core.ratelimit import rate_limit
+from hamburg_service.forms import receipt as receipts
+from hamburg_service.forms.definition import FormSpec, spec_of
+from hamburg_service.forms.models import Draft, DraftState
+from hamburg_service.forms.services.drafts import stale_error
+from hamburg_service.forms.services.submissions import submission_create, web_key
+from hamburg_service.forms.views import draft_for
+
+RECEIPT_PDF_RATE = "30/10m"  # signed PDFs, made on request: per client address
+
+
+def _language() -> str:
+    return (get_language() or "de")[:2]
+
+
+def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
+    if spec.trust_level == "none":
+        return True
+    session = citizen_session(request)
+    return session is not None and session.trusted(spec.trust_level)
+
+
+def _actor(request: HttpRequest, draft: Draft) -> Actor:
+    session = citizen_session(request)
+    return Actor.resident((session.citizen.email if session else draft.email) or "")
+
+
+def _problem(request: HttpRequest, draft: Draft, problem: AppError) -> HttpResponse:
+    """A refused submit: what is wrong, in the user's language, with the way back to the
+    step to correct (the answers stay as saved)."""
+    spec = spec_of(draft.definition)
+    language = _language()
+    fields: list[dict[str, Any]] = []
+    for error in problem.errors:
+        found = spec.fields_by_key.get(error.get("field", ""))
+        fields.append(
+            {
+                "label": found.label(language) if found else "",
+                "message": error.get("message", ""),
+                "url": reverse(
+                    "forms:step", kwargs={"public_id": draft.public_id, "step": found.step}
+                )
+                if found
+                else "",
+            }
+        )
+    return render(
+        request,
+        "forms/submit_problem.html",
+        {
+            "problem": problem,
+            "fields": fields,
+            "title": spec.title(language),
+            "draft": draft,
+            "summary_url": reverse("forms:summary", kwargs={"public_id": draft.public_id})
+            if draft.state == DraftState.OPEN
+            else "",
+        },
+        status=problem.status,
+    )
+
+
+@require_POST
+def submit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Submit the draft: the receipt, or the page that says what is missing. A repeated
+    submit (a double click, the browser's back button and submit again, another tab) shows
+    the receipt of the one application made."""
+    draft = draft_for(request, public_id)
+    spec = spec_of(draft.definition)
+    if not _trusted(request, spec):
+        signin = reverse("portal:signin")
+        next_path = reverse("forms:summary", kwargs={"public_id": draft.public_id})
+        return HttpResponseRedirect(f"{signin}?{urlencode({'next': next_path})}")
+    key = (request.POST.get("idempotency_key") or "").strip()[:200] or web_key(draft)
+    revision = request.POST.get("revision", "")
+    if (
+        draft.state == DraftState.OPEN
+        and revision.isdigit()
+        and len(revision) < 10
+        and int(revision) != draft.revision
+    ):
+        # The answers changed in another tab after this summary was shown: check them again.
+        return _problem(request, draft, stale_error())
+    try:
+        submission = submission_create(
+            draft=draft, idempotency_key=key, actor=_actor(request, draft)
+        )
+    except AppError as problem:
+        return _problem(request, draft, problem)
+    receipts.session_remember(request, submission)
+    return redirect("forms:receipt", public_id=submission.public_id)
+
+
+@never_cache
+@require_GET
+def receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    submission = receipts.receipt_for(request, public_id)
+    return render(
+        request,
+        "forms/receipt.html",
+        {
+            "receipt": receipts.receipt_shown(submission, _language()),
+            "secret": receipts.secret_take(request, submission),
+        },
+    )
+
+
+@never_cache
+@require_GET
+def receipt_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """The signed PDF summary, rendered now (never during the submit)."""
+    submission = receipts.receipt_for(request, public_id)
+    rate_limit(request, group="forms-receipt-pdf", rate=RECEIPT_PDF_RATE)
+    pdf = receipts.receipt_pdf(submission, _language())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{receipts.receipt_filename(submission)}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
