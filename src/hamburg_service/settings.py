@@ -445,6 +445,10 @@ CITIZEN_OIDC_ISSUER = os.environ.get("CITIZEN_OIDC_ISSUER", "").rstrip("/")
 CITIZEN_OIDC_CLIENT_ID = os.environ.get("CITIZEN_OIDC_CLIENT_ID", "")
 CITIZEN_OIDC_CLIENT_SECRET = os.environ.get("CITIZEN_OIDC_CLIENT_SECRET", "")
 CITIZEN_OIDC_NAME = os.environ.get("CITIZEN_OIDC_NAME", "BundID")  # the button's label
+# Whether the provider's verified e-mail address may open the account that signs in with the
+# same address by e-mail link. Only for a provider that really checks addresses: otherwise
+# anyone could claim another person's address there and get their account.
+CITIZEN_OIDC_TRUST_EMAIL = env_bool("CITIZEN_OIDC_TRUST_EMAIL", False)
 CITIZEN_OIDC_SCOPES = os.environ.get("CITIZEN_OIDC_SCOPES", "openid email profile")
 # The provider's `acr` values and the trust level each means (JSON); anything else is basic.
 CITIZEN_OIDC_ACR: dict[str, str] = json.loads(
@@ -466,4 +470,6 @@ DOG_REGISTRATION_FEE_CENTS = int(os.environ.get("DOG_REGISTRATION_FEE_CENTS", "1
 # of the webhooks' HMAC-SHA256 signature (header X-Hamburg-Signature; the receiver knows it).
 FORMS_HANDOFF_MAX_ATTEMPTS = int(os.environ.get("FORMS_HANDOFF_MAX_ATTEMPTS", "6"))
 FORMS_WEBHOOK_SECRET = os.environ.get("FORMS_WEBHOOK_SECRET", "")
+# Drafts expired (answers cleared) are deleted with their events after these many days.
+FORMS_EXPIRED_DRAFTS_KEEP_DAYS = int(os.environ.get("FORMS_EXPIRED_DRAFTS_KEEP_DAYS", "30"))
 # --- end of online services: submissions ---

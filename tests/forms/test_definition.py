@@ -25,6 +25,24 @@ def test_the_small_form_is_valid():
     assert spec.title("en") == "Report a pet"
 
 
+def test_a_condition_reads_only_answers_given_before_it():
+    """Without JavaScript a page cannot show a question for an answer given further down: a
+    condition on a later field (or a later field of the same item) is refused."""
+    content = small_content()
+    first = content["steps"][0]["fields"][0]
+    last_key = content["steps"][0]["fields"][-1]["key"]
+    first["show_if"] = {"!!": [{"var": last_key}]}
+    group = next(
+        f for step in content["steps"] for f in step.get("fields", []) if f["type"] == "group"
+    )
+    group["fields"][0]["show_if"] = {"!!": [{"var": f"item.{group['fields'][-1]['key']}"}]}
+    with pytest.raises(DefinitionError) as error:
+        definition_check(content)
+    problems = "\n".join(error.value.problems)
+    assert f"reads '{last_key}', which comes later" in problems
+    assert "comes later in the item" in problems
+
+
 def test_every_problem_is_named():
     content = small_content()
     owner = content["steps"][0]["fields"]

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -18,9 +19,19 @@ from django.utils import timezone
 from tests.forms.submission_support import *  # noqa: F403
 from tests.forms.submission_support import content_of, pdf_upload, publish, submit, walk
 from tests.forms.test_services_dog_registration import DOG, OWNER
+from tests.support.db import unchanged
 
 from hamburg_service.accounts.models import Role
-from hamburg_service.forms.handoffs import handoff_deliver, handoffs_deliver_due
+from hamburg_service.core.actors import Actor
+from hamburg_service.files.services import file_store_generated
+from hamburg_service.forms.handoffs import (
+    CLAIM,
+    HandoffFailed,
+    _failed,
+    handoff_deliver,
+    handoffs_deliver_due,
+    webhook_timeout,
+)
 from hamburg_service.forms.models import Handoff, HandoffState, Submission, SubmissionEvent
 from hamburg_service.notifications.models import Message
 
@@ -136,7 +147,12 @@ def test_a_webhook_that_keeps_failing_is_failed_shown_to_staff_and_retried(
         handoff.refresh_from_db()
         at = (handoff.next_attempt_at or at) + dt.timedelta(seconds=1)
     assert (handoff.state, handoff.attempts) == (HandoffState.FAILED, 3)
-    assert SubmissionEvent.objects.filter(kind="handoff_failed").count() == 1
+    failures = SubmissionEvent.objects.filter(kind="handoff_failed").order_by("pk")
+    assert [(e.data["attempt"], e.data["final"]) for e in failures] == [
+        (1, False),
+        (2, False),
+        (3, True),
+    ]
     assert handoff_deliver(handoff_id=handoff.pk, now=at + dt.timedelta(days=1)) is False
     # Staff see it (without the webhook's path and query) and retry it.
     lead = client_as(Role.LOCATION_LEAD)
@@ -164,3 +180,62 @@ def test_a_webhook_without_a_signing_key_is_never_sent_unsigned(submitted, recei
     handoff.refresh_from_db()
     assert "FORMS_WEBHOOK_SECRET" in handoff.last_error
     assert receiver.received == []
+
+
+def test_a_multiple_choice_answer_does_not_stop_the_webhook_and_files_are_the_cases_own(
+    submitted, receiver
+):
+    receiver.statuses = []
+    own = submitted.answers["liability_insurance"]
+    foreign = file_store_generated(
+        data=b"%PDF-1.4 another case",
+        name="other.pdf",
+        content_type="application/pdf",
+        owner="case:HH-OTHER",
+        actor=Actor.system("test"),
+        purpose="test",
+    )
+    answers = {
+        **submitted.answers,
+        "reasons": ["employment", "study"],  # a multiple choice
+        "liability_insurance": [*own, str(foreign.public_id)],  # not this case's file
+    }
+    Submission.objects.filter(pk=submitted.pk).update(answers=answers)
+    handoff = _webhook(submitted)
+    assert handoff_deliver(handoff_id=handoff.pk) is True
+    payload = json.loads(receiver.received[-1][1])
+    assert payload["answers"]["reasons"] == ["employment", "study"]
+    assert [uuid.UUID(f["id"]) for f in payload["files"]] == [uuid.UUID(i) for i in own]
+
+
+def test_staff_cannot_restart_a_hand_off_while_a_sender_holds_it(submitted, client_as):
+    handoff = _webhook(submitted)
+    Handoff.objects.filter(pk=handoff.pk).update(
+        claimed_until=timezone.now() + dt.timedelta(minutes=3), attempts=1
+    )
+    lead = client_as(Role.LOCATION_LEAD)
+    with unchanged(Handoff, SubmissionEvent):
+        response = lead.post(f"/staff/online/handoffs/{handoff.pk}/retry/")
+    assert response.status_code == 409
+    assert "gerade gesendet" in response.content.decode() or "being sent" in (
+        response.content.decode()
+    )
+
+
+def test_a_sender_whose_claim_was_taken_over_changes_nothing(submitted, receiver):
+    handoff = _webhook(submitted)
+    now = timezone.now()
+    token = now + CLAIM
+    Handoff.objects.filter(pk=handoff.pk).update(claimed_until=token, attempts=1)
+    # The claim lapsed and another sender claimed it (a new token).
+    Handoff.objects.filter(pk=handoff.pk).update(claimed_until=token + dt.timedelta(minutes=9))
+    late = Handoff.objects.select_related("submission").get(pk=handoff.pk)
+    with unchanged(Handoff, SubmissionEvent):
+        _failed(late, HandoffFailed("HTTP 500"), now, token)
+
+
+def test_a_webhook_attempt_is_bounded_and_the_claim_outlasts_it():
+    timeout = webhook_timeout()
+    assert timeout.connect_timeout
+    assert timeout.total
+    assert CLAIM.total_seconds() > timeout.connect_timeout + timeout.total + 60

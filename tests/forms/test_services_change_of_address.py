@@ -14,6 +14,7 @@ from tests.forms.submission_support import *  # noqa: F403
 from tests.forms.submission_support import address_parts, date_parts, signed_in, submit, walk
 from tests.support.db import unchanged
 
+from hamburg_service.accounts.models import AccessLog, AccessLogSubject
 from hamburg_service.cases.models import Case, CaseEvent, CaseFile
 from hamburg_service.cases.services import pool
 from hamburg_service.cases.services.lifecycle import case_decide
@@ -55,6 +56,7 @@ def _steps(moved_in: dt.date, family: dict | None = None) -> list:
     return steps
 
 
+# An adult (the spouse) and a child, who is under 16 on the move-in day.
 FAMILY = {
     "family-count": "2",
     "family.0.member_family_name": "Güneş-Ørsted",  # Ğ and G are one letter to the keys
@@ -62,7 +64,7 @@ FAMILY = {
     **date_parts("family.0.member_birth", "1992-08-01"),
     "family.0.member_relationship": "spouse",
     "family.1.member_family_name": "Ğüneş-Ørsted",
-    "family.1.member_given_names": "Mia",
+    "family.1.member_given_names": "Mia",  # the first of her given names
     **date_parts("family.1.member_birth", "2024-01"),
     "family.1.member_relationship": "child",
 }
@@ -74,12 +76,15 @@ def _take(worker) -> Case:
     return taken
 
 
-def test_a_family_move_approved_moves_the_identified_and_issues_their_certificates(
+def test_a_family_move_approved_moves_the_applicant_and_their_child_only(
     make_citizen, make_person, registration_worker
 ):
     today = today_in_hamburg(timezone.now())
     applicant = make_person(address=OLD)
     spouse = make_person(given_names="Ayşe", birth=BirthDate(1992, 8, 1), address=OLD)
+    child = make_person(given_names="Mia Sophie", birth=BirthDate(2024, 1), address=OLD)
+    # At the same address with the same family name but another birth: never read.
+    make_person(given_names="Ayşe", birth=BirthDate(1950, 2, 3), address=OLD)
     citizen = make_citizen("caglar@example.org", person=applicant, person_linked_at=timezone.now())
     client = signed_in(citizen, "high")
     draft = walk(client, "change-of-address", _steps(today - dt.timedelta(days=3), FAMILY))
@@ -95,7 +100,7 @@ def test_a_family_move_approved_moves_the_identified_and_issues_their_certificat
     assert not CaseEvent.objects.filter(case=case, kind="note", data__late=True).exists()
     taken = _take(registration_worker)
     case_decide(case=taken, outcome="approved", reasons="Geprüft.", actor=registration_worker)
-    for person in (applicant, spouse):
+    for person in (applicant, child):
         current = Residence.objects.get(person=person, kind="main", moved_out_on__isnull=True)
         assert (current.street, current.house_number, current.postcode) == (
             "Osterstraße",
@@ -103,14 +108,37 @@ def test_a_family_move_approved_moves_the_identified_and_issues_their_certificat
             "20259",
         )
         assert current.landlord_confirmation == "WGB-2026-ABC123"
-    assert Certificate.objects.filter(person__in=[applicant, spouse]).count() == 2
+    # The adult moving with the applicant registers herself: not moved, no certificate.
+    assert Residence.objects.get(person=spouse, moved_out_on__isnull=True).street == OLD.street
+    assert not Certificate.objects.filter(person=spouse).exists()
+    assert Certificate.objects.filter(person__in=[applicant, child]).count() == 2
     files = certificates_of(case)
     assert len(files) == 2
     assert all(f.content_type == "application/pdf" for f in files)
     assert CaseFile.objects.filter(case=case, file__in=files).count() == 2
+    # Issued to the account: listed under documents and on the application, downloadable.
+    documents = client.get("/account/documents/").content.decode()
+    page = client.get(f"/account/applications/{case.reference}/").content.decode()
+    for each in files:
+        link = f"/account/applications/{case.reference}/certificates/{each.public_id}/"
+        assert link in documents
+        assert link in page
+        response = client.get(link)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+    # Another account gets the answer of a file that does not exist.
+    other = signed_in(make_citizen("other@example.org"), "basic")
+    link = f"/account/applications/{case.reference}/certificates/{files[0].public_id}/"
+    assert other.get(link).status_code == 404
     decided = CaseEvent.objects.get(case=case, kind="decided")
-    assert decided.data["moved"] == [applicant.pk, spouse.pk]
-    assert decided.data["not_identified"] == ["Mia Ğüneş-Ørsted"]
+    assert decided.data["moved"] == [applicant.pk, child.pk]
+    assert decided.data["not_identified"] == []
+    assert decided.data["must_register_themselves"] == ["Ayşe Güneş-Ørsted"]
+    read = AccessLog.objects.get(subject_type="person_match")
+    assert sorted(
+        AccessLogSubject.objects.filter(log=read).values_list("person_id", flat=True)
+    ) == sorted([spouse.pk, child.pk])
+    assert read.case_reference == case.reference
     assert len(decided.data["certificates"]) == 2
 
 

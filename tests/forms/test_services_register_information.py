@@ -5,7 +5,9 @@ case of the account; an unknown person is answered "not found" the same way."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from tests.forms.submission_support import *  # noqa: F403
 from tests.forms.submission_support import date_parts, signed_in, submit, walk
 
@@ -52,7 +54,7 @@ def _ask(client: Client, family_name: str = "Meier") -> Submission:
 def test_a_person_found_is_answered_by_e_mail_and_in_the_account(
     make_person, make_citizen, django_capture_on_commit_callbacks
 ):
-    make_person(
+    person = make_person(
         family_name="Meier",
         given_names="Anna Maria",
         birth=BirthDate(1985, 3, 4),
@@ -85,12 +87,28 @@ def test_a_person_found_is_answered_by_e_mail_and_in_the_account(
     assert templates == {"people/information_receipt", "forms/submission_receipt"}
     # No status mail: the case was closed at once.
     assert not Message.objects.filter(template__startswith="cases/status_").exists()
-    shown = answer_of(case)
+    assert case.applicant_email == "auskunft@inkasso-nord.example"
+    # The answer as it was shown, kept with the case: a later change of the register, or of
+    # two requests at the same moment, does not change what the account shows.
+    person.family_name = "Schulz"
+    person.save(update_fields=["family_name"])
+    RegisterInformationRequest.objects.filter(pk=request.pk).update(
+        requester_email="someone@else.example"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        shown = answer_of(case)
+    assert not [q["sql"] for q in queries if "people_" in q["sql"]]  # no read of the register
     assert shown is not None
+    assert shown.reference == request.reference
     assert shown.answer == "found"
     assert shown.names["family_name"] == "Meier"
     assert shown.addresses == ["Kirchenallee 1, 20099 Hamburg"]
     assert submission.expected_on is None
+    # In the account, on the application's page.
+    page = signed_in(citizen).get(f"/en/account/applications/{case.reference}/").content.decode()
+    assert "The answer of the register" in page
+    assert "Anna Maria Meier" in page
+    assert "Kirchenallee 1, 20099 Hamburg" in page
 
 
 def test_an_unknown_person_is_answered_not_found_in_the_same_way(make_person):

@@ -188,12 +188,14 @@ def test_a_revoked_letter_is_listed_but_not_downloaded(citizen, citizen_client, 
 
 # The session and the account, then one query per kind of thing shown (the overview: open
 # requests with their documents and files, appointments, letters, provisional certificates
-# ending soon, drafts, applications and which of them wait for an answer).
+# ending soon, appointment offers, drafts, applications and which of them wait for an answer;
+# the documents: letters, receipts, the changes of address whose certificates are read by one
+# more query when there are any).
 PINNED = {
-    "portal:home": 11,
+    "portal:home": 12,
     "portal:applications": 4,
     "portal:drafts": 3,
-    "portal:documents": 4,
+    "portal:documents": 5,
     "portal:messages": 5,
 }
 
@@ -375,3 +377,12 @@ def test_a_linked_account_sees_who_read_its_record(make_citizen, make_staff):
     assert "<table>" in page
     link = text_of(signed_in(linked).get(reverse("portal:link")))
     assert citizen_link_code(linked) not in link
+    # Linked through a BundID sign-in instead: an e-mail link (basic) is not enough for the
+    # register's log; substantial or high is.
+    linked.person_linked_by = "oidc_high"
+    linked.save(update_fields=["person_linked_by"])
+    page = text_of(signed_in(linked, "basic").get(reverse("portal:my-data")))
+    assert "<table>" not in page
+    assert reverse("portal:signin") in page
+    page = text_of(signed_in(linked, "substantial").get(reverse("portal:my-data")))
+    assert "<table>" in page

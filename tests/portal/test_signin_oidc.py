@@ -195,3 +195,29 @@ def test_unreachable_provider_is_a_clear_page(settings):
     response = Client().get("/account/sign-in/oidc/")
     assert response.status_code == 503
     assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_provider_address_opens_an_e_mail_account_only_when_the_provider_is_trusted(
+    settings, trusted
+):
+    """A provider that does not check addresses must not hand out the account of whoever
+    signs in with that address by e-mail link."""
+    settings.CITIZEN_OIDC_TRUST_EMAIL = trusted
+    from hamburg_service.accounts.citizen_signin import signin_link_create, signin_link_use
+
+    token = signin_link_create(email="anna.substantial@example.org", next_path="")
+    by_mail, _next = signin_link_use(token=token)
+    client = Client()
+    client.get(local(provider_sign_in(_start(client), "substantial")))
+    signed_in = _session(client)
+    assert signed_in is not None
+    if trusted:
+        assert signed_in["id"] == by_mail.pk
+        assert Citizen.objects.count() == 1
+    else:
+        assert signed_in["id"] != by_mail.pk
+        assert Citizen.objects.count() == 2
+        assert Citizen.objects.get(pk=by_mail.pk).email_key == "anna.substantial@example.org"
+        assert Citizen.objects.get(pk=signed_in["id"]).email_key is None

@@ -209,15 +209,27 @@ def citizen_from_oidc(
     now: dt.datetime | None = None,
 ) -> Citizen:
     """The account of an OpenID Connect identity (`issuer`, `subject`), validated by the OIDC
-    client: found by the identity; else the account of the same verified e-mail address
-    (both prove the same mailbox); else a new account. The identity keeps the trust level of
-    its latest sign-in."""
+    client: found by the identity; else — only where CITIZEN_OIDC_TRUST_EMAIL says the
+    provider really checks e-mail addresses — the account of the same verified address; else
+    a new account. A provider's e-mail claim alone never opens an existing account: a
+    provider that does not check addresses would hand out other people's accounts. The
+    identity keeps the trust level of its latest sign-in. Two first sign-ins of one identity
+    at once give one account (the second finds the first's)."""
     now = now_or(now)
     if trust not in TrustLevel.values:
         raise ValueError(f"Unknown trust level {trust!r}")
     if not issuer or not subject or len(issuer) > 300 or len(subject) > 255:
         raise InvalidInput(_("The sign-in service sent an incomplete answer."), code="oidc-claims")
     email = _verified_email(claims)
+    try:
+        return _citizen_from_oidc(issuer, subject, email, trust, now)
+    except IntegrityError:  # the same identity (or address) created at the same moment
+        return _citizen_from_oidc(issuer, subject, email, trust, now)
+
+
+def _citizen_from_oidc(
+    issuer: str, subject: str, email: str, trust: str, now: dt.datetime
+) -> Citizen:
     actor = Actor.resident(email)
     with transaction.atomic():
         identity = (
@@ -233,15 +245,20 @@ def citizen_from_oidc(
             identity.save(update_fields=["trust_level", "last_used_at"])
         else:
             same_mailbox = (
-                Citizen.objects.filter(email_key=email.lower()).first() if email else None
+                Citizen.objects.filter(email_key=email.lower()).first()
+                if email and settings.CITIZEN_OIDC_TRUST_EMAIL
+                else None
             )
             if same_mailbox is not None:
                 citizen = same_mailbox
             else:
+                address_free = bool(email) and not (
+                    Citizen.objects.filter(email_key=email.lower()).exists()
+                )
                 citizen = Citizen.objects.create(
                     public_id=uuid.uuid4(),
                     email=email,
-                    email_key=email.lower() or None,
+                    email_key=email.lower() if address_free else None,
                     language=_language(),
                     created_at=now,
                 )

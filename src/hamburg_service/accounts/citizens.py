@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from hamburg_service.accounts.models import Citizen, TrustLevel
+from hamburg_service.accounts.models import Citizen, PersonLinkSource, TrustLevel
 
 SESSION_KEY = "citizen"  # {"id": Citizen.pk, "trust": TrustLevel}
+STAFF_SESSION_PREFIX = "_auth_user"  # Django's keys of a staff sign-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,22 @@ class CitizenSession:
 
     def trusted(self, needed: str) -> bool:
         return TrustLevel.rank(self.trust) >= TrustLevel.rank(needed)
+
+    @property
+    def person_id(self) -> int | None:
+        """The person record this sign-in acts for (prefill, "who read my data", an
+        application opened with the record): the account's linked record, when the sign-in
+        itself is at least substantial — or the link was confirmed by a clerk who saw the
+        person and the code of this account. An e-mail link alone (a mailbox) is not enough
+        for an account linked through a BundID sign-in."""
+        citizen = self.citizen
+        if citizen.person_id is None:
+            return None
+        if citizen.person_linked_by == PersonLinkSource.CLERK or self.trusted(
+            TrustLevel.SUBSTANTIAL
+        ):
+            return citizen.person_id
+        return None
 
 
 def citizen_session(request: HttpRequest) -> CitizenSession | None:
@@ -53,6 +70,11 @@ def session_start(request: HttpRequest, citizen: Citizen, trust: str) -> None:
 
 
 def session_end(request: HttpRequest) -> None:
-    request.session.pop(SESSION_KEY, None)
+    """Sign the citizen out of this browser, and forget what the browser was allowed as theirs
+    (drafts, receipts, status pages opened): the next person at a shared computer starts
+    empty. A staff sign-in of the same browser stays."""
+    for key in list(request.session.keys()):
+        if not key.startswith(STAFF_SESSION_PREFIX):
+            del request.session[key]
     request.session.cycle_key()
     request._citizen_session = None  # type: ignore[attr-defined]

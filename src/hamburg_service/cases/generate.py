@@ -810,6 +810,7 @@ class _Writer:
             "reference": reference,
             "case_type_id": case_type.pk,
             "person_id": None,
+            "citizen_id": None,
             "applicant_name": f"{given} {family}",
             "applicant_email": email,
             "language": "en" if rng.random() < profile.english else "de",

@@ -38,27 +38,38 @@ from hamburg_service.files.services import file_delete, file_store
 _SALT = "hamburg_service.files.staged"
 
 
-def staged_token(stored: StoredFile) -> str:
-    """What the re-rendered form carries for a staged file: its id, signed and dated."""
-    return signing.dumps(stored.public_id.hex, salt=_SALT)
+def _salt(bind: str) -> str:
+    return f"{_SALT}:{bind}" if bind else _SALT
+
+
+def staged_token(stored: StoredFile, *, bind: str = "") -> str:
+    """What the re-rendered form carries for a staged file: its id, signed and dated. A token
+    made with `bind` (the question it was uploaded for) is valid only with the same `bind`."""
+    return signing.dumps(stored.public_id.hex, salt=_salt(bind))
 
 
 def staged_from_tokens(
-    tokens: Sequence[str], *, policy: UploadPolicy, purpose: str
+    tokens: Sequence[str], *, policy: UploadPolicy, purpose: str, bind: str = ""
 ) -> list[StoredFile]:
     """The staged files of this policy and purpose that the tokens name, in their order;
-    forged, expired or foreign tokens and files no longer staged are left out."""
+    forged, expired or foreign tokens (made for another `bind`), files no longer staged and
+    files the policy does not accept (type, size) are left out."""
     ids: list[uuid.UUID] = []
     max_age = settings.UPLOAD_STAGED_HOURS * 3600
     for token in tokens[: policy.file_limit]:
         try:
-            ids.append(uuid.UUID(hex=signing.loads(token, salt=_SALT, max_age=max_age)))
+            ids.append(uuid.UUID(hex=signing.loads(token, salt=_salt(bind), max_age=max_age)))
         except (signing.BadSignature, ValueError, TypeError):
             continue
     found = {
         f.public_id: f
         for f in StoredFile.objects.filter(
-            public_id__in=ids, state=FileState.STAGED, policy=policy.name, purpose=purpose
+            public_id__in=ids,
+            state=FileState.STAGED,
+            policy=policy.name,
+            purpose=purpose,
+            content_type__in=policy.content_types,
+            size__lte=policy.byte_limit,
         )
     }
     return [found[i] for i in dict.fromkeys(ids) if i in found]

@@ -10,7 +10,13 @@ submission that the caller may not use answers 404, like one that does not exist
 
 **Files**: upload a file field's files with the step as `multipart/form-data` is not
 offered; send them first through the page, or name files staged by
-`POST /online/drafts/{id}/files/{field}` in the step as `"<field>-staged": [tokens]`.
+`POST /online/drafts/{id}/files/{field}` in the step as `"<field>-staged": [tokens]` (a token
+is valid for that draft and field only); remove attached ones with `"<field>-remove": [ids]`.
+
+**Sign-in cookie**: a request that relies on the citizen session (starting a draft of an
+account, any change to an account's draft) is a write with a cookie, so it needs Django's
+CSRF token (`X-CSRFToken` header with the `csrftoken` cookie) like the pages; a draft without
+account is used with its token header alone.
 """
 
 from __future__ import annotations
@@ -26,19 +32,21 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Field, File, Header, Path, Router, Schema
+from ninja import Field, File, Header, Path, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from ninja.utils import check_csrf
 from pydantic import StringConstraints
 
 from hamburg_service.accounts.citizens import citizen_session
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.api_schemas import InputSchema, answers
 from hamburg_service.core.errors import Forbidden, InvalidInput, NotFound
+from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.files.forms import staged_token
 from hamburg_service.files.services import file_store
 from hamburg_service.forms.definition import FormSpec, published, spec_of
-from hamburg_service.forms.fields import policy_of, upload_purpose
+from hamburg_service.forms.fields import policy_of, upload_bind, upload_purpose
 from hamburg_service.forms.logic import evaluate
 from hamburg_service.forms.models import DefinitionState, Draft, FormDefinition, Submission
 from hamburg_service.forms.services import drafts
@@ -51,7 +59,9 @@ TOKEN_HEADER = "Draft-Token"  # noqa: S105 - the header's name
 SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,59}$"
 STEP_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
 FIELD_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
-ANSWER_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}(-staged)?$"  # a field's key; its staged files
+# a field's key; its staged files, its attached files to remove
+ANSWER_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,39}(-staged|-remove)?$"
+UPLOAD_RATE = "60/h"  # file uploads per client address
 
 
 def draft_token(draft: Draft) -> str:
@@ -76,9 +86,22 @@ def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
     return session is not None and session.trusted(spec.trust_level)
 
 
+def _csrf_checked(request: HttpRequest) -> None:
+    """A write that relies on the citizen's session cookie needs the CSRF token, as a page's
+    form does (the API's views are exempt from the middleware; ninja's session auth of the
+    staff routers checks the same way)."""
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
+    if check_csrf(request) is not None:
+        raise Forbidden(
+            _("The request lacks a valid CSRF token (send X-CSRFToken with the csrftoken cookie)."),
+            code="csrf-failed",
+        )
+
+
 def _draft(request: HttpRequest, public_id: uuid.UUID, token: str) -> Draft:
     """The draft this caller holds the token of (and, for an account's draft, whose session
-    it is); NotFound otherwise."""
+    it is); NotFound otherwise. A write to an account's draft is CSRF-checked."""
     draft = (
         Draft.objects.select_related("definition", "citizen").filter(public_id=public_id).first()
     )
@@ -88,6 +111,7 @@ def _draft(request: HttpRequest, public_id: uuid.UUID, token: str) -> Draft:
         session = citizen_session(request)
         if session is None or session.citizen.pk != draft.citizen_id:
             raise _unknown()
+        _csrf_checked(request)
     return draft
 
 
@@ -101,7 +125,7 @@ def _actor(request: HttpRequest, draft: Draft | None = None) -> Actor:
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class ServiceOut(Schema):
+class OnlineServiceOut(Schema):
     slug: str
     title: str
     intro: str
@@ -111,7 +135,7 @@ class ServiceOut(Schema):
     version: int = Field(description="The published version of the definition")
 
 
-class DefinitionOut(ServiceOut):
+class DefinitionOut(OnlineServiceOut):
     definition: dict[str, Any] = Field(
         description="The form definition (forms/schema/definition.schema.json): steps, fields, "
         "conditions (JsonLogic), texts in German and English"
@@ -224,7 +248,7 @@ def _service_out(definition: FormDefinition, language: str) -> dict[str, Any]:
 
 @router.get(
     "/online/services",
-    response=answers({200: list[ServiceOut]}),
+    response=answers({200: list[OnlineServiceOut]}),
     summary="The online services",
     description="Every service with a published form, in the Accept-Language's language.",
 )
@@ -262,11 +286,13 @@ def draft_start(
 ) -> Status:
     definition = published(slug)
     spec = spec_of(definition)
+    session = citizen_session(request)
+    if session is not None:
+        _csrf_checked(request)  # the draft would belong to the session's account
     if not _trusted(request, spec):
         raise Forbidden(
             _("Please sign in with the trust level this service needs."), code="sign-in-needed"
         )
-    session = citizen_session(request)
     draft = drafts.draft_start(
         definition=definition,
         citizen=session.citizen if session else None,
@@ -328,12 +354,14 @@ def step_save(
 
 @router.post(
     "/online/drafts/{draft_id}/files/{field}",
-    response=answers({201: StagedOut}, 404, 413),
+    response=answers({201: StagedOut}, 404, 409, 413, 429),
     summary="Upload a file for a file field (checked and staged)",
     description=(
         "The file (multipart/form-data, part `file`) is checked by its content and the field's "
         "limits and kept staged; name its token in the step's answers as "
-        '`"<field>-staged"`. A file that is not what it claims is refused (422).'
+        '`"<field>-staged"` (for this draft and field only). A file that is not what it '
+        "claims is refused (422); 404 for a field that is no file field of a step shown for "
+        "the draft's answers, 409 for a draft no longer open."
     ),
 )
 def file_upload(
@@ -345,18 +373,31 @@ def file_upload(
 ) -> Status:
     draft = _draft(request, draft_id, draft_token_header)
     spec = spec_of(draft.definition)
-    found = spec.fields_by_key.get(field)
-    if found is None or found.type != "file":
+    if not _trusted(request, spec):
+        raise _unknown()
+    drafts.draft_open_check(draft)
+    evaluation = evaluate(spec, draft.answers, today=today_in_hamburg(timezone.now()))
+    found = next(
+        (
+            f
+            for step in evaluation.steps
+            if not step.exit
+            for f in step.fields
+            if f.key == field and f.type == "file"
+        ),
+        None,
+    )
+    if found is None:
         raise NotFound(_("This form has no such file field."), code="field-unknown")
+    rate_limit(request, group="forms.api_upload", rate=UPLOAD_RATE)
     stored = file_store(
         upload=file,
         policy=policy_of(found),
         actor=_actor(request, draft),
         purpose=upload_purpose(spec),
     )
-    return Status(
-        201, {"token": staged_token(stored), "name": stored.original_name, "size": stored.size}
-    )
+    token = staged_token(stored, bind=upload_bind(drafts.draft_owner(draft), found))
+    return Status(201, {"token": token, "name": stored.original_name, "size": stored.size})
 
 
 @router.post(
@@ -367,21 +408,30 @@ def file_upload(
         "Submit a complete draft: the application becomes a case in the pool, with its files, "
         "in one transaction. 201 with the submission (and the status secret, once); a request "
         "repeated with the same Idempotency-Key — or any submit of a draft submitted already "
-        "— answers 200 with that same submission. 409 `draft-incomplete` while a step is "
-        "missing, `idempotency-key-reused` for a key used for another draft."
+        "— answers 200 with that same submission (the key counts per draft). 409 "
+        "`draft-incomplete` while a step is missing, `draft-stale` when `revision` is given "
+        "and the draft was changed since, `draft-expired` for a draft no longer kept."
     ),
 )
 def submit(
     request: HttpRequest,
     draft_id: uuid.UUID,
-    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=100),
+    idempotency_key: str = Header(..., alias="Idempotency-Key", min_length=1, max_length=60),
     draft_token_header: str = Header("", alias=TOKEN_HEADER, max_length=100),
+    revision: int | None = Query(
+        None, ge=1, le=10**9, description="The draft's revision the client last read."
+    ),
 ) -> Status:
     draft = _draft(request, draft_id, draft_token_header)
     if not _trusted(request, spec_of(draft.definition)):
         raise _unknown()
+    session = citizen_session(request)
     submission = submission_create(
-        draft=draft, idempotency_key=idempotency_key, actor=_actor(request, draft)
+        draft=draft,
+        idempotency_key=idempotency_key,
+        expected_revision=revision,
+        person_id=session.person_id if session else None,
+        actor=_actor(request, draft),
     )
     secret = str(getattr(submission, "status_secret", "") or "")
     submission = Submission.objects.select_related("case", "definition").get(pk=submission.pk)

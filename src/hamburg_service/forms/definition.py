@@ -354,7 +354,10 @@ def _semantic_problems(content: dict[str, Any]) -> list[str]:
     keys: dict[str, str] = {}  # field key -> where
     group_children: dict[str, set[str]] = {}
     step_keys: set[str] = set()
-    conditions: list[tuple[str, Any, str]] = []  # where, logic, group key
+    # where, logic, group key, the fields before it (a condition reads only answers given
+    # earlier: the form's order, and an item's own earlier fields)
+    conditions: list[tuple[str, Any, str, frozenset[str]]] = []
+    item_seen: dict[str, list[str]] = {}
     known_ops = set(BUILTINS) | _CONTROL_OPS
 
     def add_key(key: str, where: str) -> None:
@@ -363,9 +366,12 @@ def _semantic_problems(content: dict[str, Any]) -> list[str]:
         keys[key] = where
 
     def check_field(raw: dict[str, Any], where: str, group: str = "") -> None:
+        before = frozenset(item_seen.get(group, [])) if group else frozenset(keys)
         add_key(raw["key"], where)
+        if group:
+            item_seen[group].append(raw["key"])
         if raw.get("show_if") is not None:
-            conditions.append((f"{where}/show_if", raw["show_if"], group))
+            conditions.append((f"{where}/show_if", raw["show_if"], group, before))
         kind = raw["type"]
         if raw.get("pattern"):
             try:
@@ -401,6 +407,7 @@ def _semantic_problems(content: dict[str, Any]) -> list[str]:
                 problems.append(f"{where}/prefill: {raw['prefill']} cannot fill a {kind} field")
         if kind == "group":
             group_children[raw["key"]] = {c["key"] for c in raw["fields"]}
+            item_seen[raw["key"]] = []
             for index, child in enumerate(raw["fields"]):
                 check_field(child, f"{where}/fields/{index}", group=raw["key"])
 
@@ -410,13 +417,13 @@ def _semantic_problems(content: dict[str, Any]) -> list[str]:
             problems.append(f"{where}: the step key {step['key']!r} is used twice")
         step_keys.add(step["key"])
         if step.get("show_if") is not None:
-            conditions.append((f"{where}/show_if", step["show_if"], ""))
+            conditions.append((f"{where}/show_if", step["show_if"], "", frozenset(keys)))
         for f_index, raw in enumerate(step.get("fields", [])):
             check_field(raw, f"{where}/fields/{f_index}")
     if all(step.get("exit") for step in content["steps"]):
         problems.append("steps: the form needs at least one step that is not an exit")
 
-    for where, logic, group in conditions:
+    for where, logic, group, before in conditions:
         for op in _ops(logic):
             if op not in known_ops:
                 problems.append(f"{where}: unknown JsonLogic operation {op!r}")
@@ -428,9 +435,13 @@ def _semantic_problems(content: dict[str, Any]) -> list[str]:
                 child = rest.partition(".")[0]
                 if child not in group_children.get(group, set()):
                     problems.append(f"{where}: item.{child} is not a field of the group {group!r}")
+                elif child not in before:
+                    problems.append(f"{where}: item.{child} comes later in the item")
                 continue
             if head not in keys:
                 problems.append(f"{where}: the condition reads {name!r}, which is no field")
+            elif not group and head not in before:
+                problems.append(f"{where}: the condition reads {name!r}, which comes later")
     for target, source in (content.get("case") or {}).items():
         for key in [source] if isinstance(source, str) else source:
             if key not in keys:

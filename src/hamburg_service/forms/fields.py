@@ -39,7 +39,7 @@ from hamburg_service.files.models import FileState, StoredFile
 from hamburg_service.files.policy import JPEG, PDF, PNG, UploadPolicy
 from hamburg_service.files.services import file_delete, file_store
 from hamburg_service.forms.definition import FieldSpec, FormSpec, StepSpec, date_bound
-from hamburg_service.forms.logic import condition_true
+from hamburg_service.forms.logic import condition_true, item_walk
 from hamburg_service.people.names import NameRefused, din91379_check
 
 # Names a posted step may carry besides its fields.
@@ -50,6 +50,9 @@ _HOUSE_NUMBER = re.compile(r"^\d{1,4} ?[a-zA-Z]?( ?[-/] ?\d{1,4} ?[a-zA-Z]?)?$")
 _TYPES = {"pdf": PDF, "jpeg": JPEG, "png": PNG}
 _TRUE = {"on", "true", "1", "yes"}
 _MAX_GROUP_INDEX = 50
+# Digits before the decimal point of a number answer (a field without `max` still has a
+# bound: "1e5000" is no number anybody means, and would not even fit the stored JSON).
+MAX_NUMBER_DIGITS = 15
 
 
 class Refused(Exception):
@@ -108,6 +111,12 @@ def policy_of(spec: FieldSpec) -> UploadPolicy:
 
 def upload_purpose(spec: FormSpec) -> str:
     return f"forms.{spec.slug}"[:60]
+
+
+def upload_bind(owner: str, spec: FieldSpec) -> str:
+    """What a staged file's token is bound to: the draft (`owner`) and the file field, so a
+    token staged for one question (or draft) is worth nothing in another."""
+    return f"{owner}:{spec.key}"
 
 
 @dataclass
@@ -217,6 +226,18 @@ def _number(spec: FieldSpec, name: str, raw: Any) -> int | str | None:
         raise Refused(name, _("Enter a number.")) from None
     if not number.is_finite():
         raise Refused(name, _("Enter a number."))
+    if number and number.adjusted() >= MAX_NUMBER_DIGITS:
+        raise Refused(
+            name,
+            ngettext(
+                "Enter a number with at most %(count)d digit before the decimal point.",
+                "Enter a number with at most %(count)d digits before the decimal point.",
+                MAX_NUMBER_DIGITS,
+            )
+            % {"count": MAX_NUMBER_DIGITS},
+        )
+    if not number:
+        number = Decimal(0)  # "0e99", "-0"
     exponent = number.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if places > spec.decimals:
@@ -237,7 +258,7 @@ def _number(spec: FieldSpec, name: str, raw: Any) -> int | str | None:
         raise Refused(name, _("Enter at most %(max)s.") % {"max": spec.max})
     if spec.decimals == 0:
         return int(number)
-    return str(number)
+    return format(number, "f")  # "1.5E+3" as "1500"
 
 
 def date_parts(value: Any) -> dict[str, str]:
@@ -254,6 +275,8 @@ def _plain(value: Any) -> str:
 
 
 def _date(spec: FieldSpec, name: str, raw: Any, today: dt.date) -> str | None:
+    if raw is None:  # not sent (a field shown only by this post's answers): not answered
+        raw = {}
     if isinstance(raw, str):
         raw = date_parts(raw.strip())
     if not isinstance(raw, dict):
@@ -264,7 +287,7 @@ def _date(spec: FieldSpec, name: str, raw: Any, today: dt.date) -> str | None:
             raise _required(name)
         return None
     for key in ("day", "month", "year"):
-        if parts[key] and not re.fullmatch(r"\d{1,4}", parts[key]):
+        if parts[key] and not re.fullmatch(r"[0-9]{1,4}", parts[key]):
             raise Refused(name, _("Enter the date in digits, for example 27 3 2007."))
     if not parts["year"] or len(parts["year"]) != 4:
         raise Refused(name, _("Enter the year with four digits."))
@@ -433,14 +456,11 @@ def raw_from_post(spec: FieldSpec, source: Source, name: str) -> Any:
 
 
 def _group_count(source: Source, name: str) -> int:
-    count = 0
-    try:
-        count = int(str(source.value(f"{name}-count") or "0"))
-    except ValueError:
-        count = 0
+    posted = str(source.value(f"{name}-count") or "").strip()
+    count = int(posted) if re.fullmatch(r"[0-9]{1,3}", posted) else 0
     highest = -1
     for key in source.names():
-        match = re.match(rf"^{re.escape(name)}\.(\d{{1,3}})\.", key)
+        match = re.match(rf"^{re.escape(name)}\.([0-9]{{1,3}})\.", key)
         if match:
             highest = max(highest, int(match[1]))
     return max(0, min(max(count, highest + 1), _MAX_GROUP_INDEX))
@@ -483,17 +503,22 @@ def _files(spec: FieldSpec, name: str, source: Source, current: list[str], ctx: 
     are deleted when the step is saved, staged ones now)."""
     policy = policy_of(spec)
     purpose = upload_purpose(ctx.spec)
+    bind = upload_bind(ctx.owner, spec)
     removed = {str(r) for r in source.values(f"{name}-remove")}
     kept_ids = [i for i in current if i in ctx.attached and i not in removed]
     ctx.removed.extend(ctx.attached[i] for i in current if i in ctx.attached and i in removed)
     tokens = [str(t) for t in source.values(f"{name}-staged") if str(t) not in removed]
-    staged = staged_from_tokens(tokens, policy=policy, purpose=purpose)
+    staged = staged_from_tokens(tokens, policy=policy, purpose=purpose, bind=bind)
+    messages: list[str] = []
+    taken = {s.pk for s in ctx.staged}
+    if len(set(tokens)) < len(tokens) or any(s.pk in taken for s in staged):
+        messages.append(_("The same file was sent twice; it is kept once."))
+        staged = [s for s in staged if s.pk not in taken]
     for stored in staged_from_tokens(
-        [r for r in removed if ":" in r], policy=policy, purpose=purpose
+        [r for r in removed if ":" in r], policy=policy, purpose=purpose, bind=bind
     ):
         file_delete(file=stored, actor=ctx.actor, reason="removed by the applicant")
     uploads = source.uploads(name)
-    messages: list[str] = []
     limit = policy.file_limit
     total = len(kept_ids) + len(staged) + len(uploads)
     if total > limit:
@@ -524,7 +549,10 @@ def _files(spec: FieldSpec, name: str, source: Source, current: list[str], ctx: 
         for i in kept_ids
     ] + [
         FileItem(
-            ref=staged_token(s), name=s.original_name, size=filesizeformat(s.size), staged=True
+            ref=staged_token(s, bind=bind),
+            name=s.original_name,
+            size=filesizeformat(s.size),
+            staged=True,
         )
         for s in staged
     ]
@@ -650,17 +678,11 @@ def _group(
         if not isinstance(item_raw, dict):
             errors.setdefault(name, []).append(_("This answer has the wrong form: a list."))
             continue
-        item: dict[str, Any] = {}
-        for child in spec.fields:
-            if not child.is_input:
-                continue
-            if child.show_if is not None and not condition_true(
-                child.show_if, {**data, "item": item}
-            ):
-                continue
-            item[child.key] = _clean_one(
-                child, f"{name}.{index}.{child.key}", item_raw.get(child.key), today, errors
-            )
+
+        def checked(child: FieldSpec, at: int = index, item: dict[str, Any] = item_raw) -> Any:
+            return _clean_one(child, f"{name}.{at}.{child.key}", item.get(child.key), today, errors)
+
+        _shown, item = item_walk(spec, data, checked)
         items.append(item)
     return items
 
@@ -856,10 +878,13 @@ def field_view(
     elif spec.type == "group":
         for index, item in enumerate(raw if isinstance(raw, list) else []):
             item = item if isinstance(item, dict) else {}
-            context = {
-                **data,
-                "item": {c.key: _lenient(c, item.get(c.key)) for c in spec.fields},
-            }
+            # the children shown as when the step is checked (logic.item_walk), for the
+            # values as typed
+
+            def typed(child: FieldSpec, item: dict[str, Any] = item) -> Any:
+                return _lenient(child, item.get(child.key))
+
+            shown, _values = item_walk(spec, data, typed)
             view.items.append(
                 [
                     field_view(
@@ -870,8 +895,7 @@ def field_view(
                         language,
                         data,
                     )
-                    for child in spec.fields
-                    if child.show_if is None or condition_true(child.show_if, context)
+                    for child in shown
                 ]
             )
     return view

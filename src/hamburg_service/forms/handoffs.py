@@ -7,18 +7,25 @@ after the commit (a background task; the scheduler's sweep `handoffs_deliver_due
 what a lost wake-up misses and the retries that are due).
 
 - **Claim**: one sender at a time, with a conditional update (any number of processes);
-  a sender that dies leaves its claim to lapse (`CLAIM`), and the hand-off is tried again.
+  a sender that dies leaves its claim to lapse (`CLAIM`, longer than an attempt can take),
+  and the hand-off is tried again. The claim's `claimed_until` is its token: the outcome is
+  written only while the row still carries the sender's own claim, so a sender that outlived
+  its claim (or whose hand-off a member of staff restarted) changes nothing. Staff cannot
+  restart a hand-off while a claim on it is live.
 - **email**: the answers laid out by step, to the office's address, through the outbox
   (notifications.message_queue, which retries sending itself): done once queued.
-- **webhook**: POST of the submission as JSON (`payload_of`) with `requests`, 10 s timeout,
-  no redirects; signed with HMAC-SHA256 over the body under `FORMS_WEBHOOK_SECRET`
+- **webhook**: POST of the submission as JSON (`payload_of`) with `requests` — 5 s to
+  connect, 10 s per read, no read waiting past `TOTAL_SECONDS` from the start (urllib3's
+  `total`), the answer's body never read (only its status counts), no redirects;
+  signed with HMAC-SHA256 over the body under `FORMS_WEBHOOK_SECRET`
   (header `X-Hamburg-Signature: sha256=<hex>`), `Idempotency-Key` the submission's id (a
   receiver that got it before answers 2xx again). Any 2xx is delivered; anything else, a
   timeout or a refused connection is a failed attempt.
 - **Retries** with growing pauses (1, 2, 4 … minutes, at most 6 hours); after
   `FORMS_HANDOFF_MAX_ATTEMPTS` the hand-off is **failed**: shown to staff on
   /staff/online/handoffs/ (`handoffs_for_staff`), where a retry (`handoff_retry`) starts it
-  again. Nothing is dropped silently; each outcome is an event of the submission.
+  again. Nothing is dropped silently; each outcome — every failed attempt too, with its
+  number — is an event of the submission.
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
+from urllib3.util import Timeout as Urllib3Timeout
 
+from hamburg_service.cases.services.case_files import case_file_owner
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.dates import now_or
 from hamburg_service.core.errors import Conflict
@@ -52,14 +61,22 @@ from hamburg_service.forms.models import (
     Submission,
     SubmissionEventKind,
 )
+from hamburg_service.forms.panels import submission_file_ids
 from hamburg_service.forms.summary import answers_by_step
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
 from hamburg_service.notifications.services import message_queue
+from hamburg_service.people.checks import today_in_hamburg
 
 logger = logging.getLogger(__name__)
 SENDER = Actor.system("forms.handoffs")
-CLAIM = dt.timedelta(minutes=2)  # longer than a webhook's timeout
-TIMEOUT_SECONDS = 10
+CONNECT_SECONDS = 5
+READ_SECONDS = 10
+TOTAL_SECONDS = 30  # no read waits past this, counted from the start of the attempt
+# Far longer than an attempt takes (TOTAL_SECONDS and the writes). A receiver trickling its
+# headers a byte at a time could still outlast it: then that sender's outcome is dropped (the
+# claim is its token), the next claim sends again and the receiver's Idempotency-Key check
+# keeps it once.
+CLAIM = dt.timedelta(minutes=5)
 KINDS = ("email", "webhook")
 EMAIL_TEMPLATE = "forms/handoff_email"
 SIGNATURE_HEADER = "X-Hamburg-Signature"
@@ -102,13 +119,8 @@ def payload_of(submission: Submission) -> dict[str, Any]:
     the answers as submitted (keys of the definition) and the files' facts (not their
     content: the receiver fetches nothing from us)."""
     files = StoredFile.objects.filter(
-        public_id__in=[
-            str(v)
-            for key, value in submission.answers.items()
-            if isinstance(value, list)
-            for v in value
-            if isinstance(v, str)
-        ],
+        public_id__in=submission_file_ids(submission),
+        owner=case_file_owner(submission.case),
         state=FileState.ATTACHED,
     ).order_by("pk")
     return {
@@ -151,19 +163,29 @@ def _webhook(handoff: Handoff) -> None:
         "User-Agent": "Hamburg-Service-Handoff/1",
     }
     try:
-        response = requests.post(
+        # stream: the status is all we need, a body that trickles in is never waited for;
+        # urllib3's total caps every read by what is left of TOTAL_SECONDS.
+        with requests.post(
             handoff.target,
             data=body,
             headers=headers,
-            timeout=TIMEOUT_SECONDS,
+            timeout=webhook_timeout(),
             allow_redirects=False,
-        )
+            stream=True,
+        ) as response:
+            status = response.status_code
     except requests.Timeout:
-        raise HandoffFailed(f"no answer within {TIMEOUT_SECONDS} s") from None
+        raise HandoffFailed(f"no answer within {TOTAL_SECONDS} s") from None
     except requests.RequestException as error:
         raise HandoffFailed(f"{type(error).__name__}: could not connect") from None
-    if not 200 <= response.status_code < 300:
-        raise HandoffFailed(f"HTTP {response.status_code}")
+    if not 200 <= status < 300:
+        raise HandoffFailed(f"HTTP {status}")
+
+
+def webhook_timeout() -> Any:
+    """5 s to connect, 10 s per read, no read past `TOTAL_SECONDS` from the start (requests
+    passes urllib3's Timeout on as it is; a (connect, read) tuple has no total)."""
+    return Urllib3Timeout(connect=CONNECT_SECONDS, read=READ_SECONDS, total=TOTAL_SECONDS)
 
 
 def _email_queue(handoff: Handoff, now: dt.datetime) -> None:
@@ -189,7 +211,9 @@ def handoff_mail(context: dict[str, Any]) -> Rendered:
         {
             "submission": submission,
             "title": spec.title(language),
-            "steps": answers_by_step(spec, submission.answers, language),
+            "steps": answers_by_step(
+                spec, submission.answers, language, today=today_in_hamburg(submission.submitted_at)
+            ),
             "url": settings.SITE_URL
             + reverse("cases:case", kwargs={"reference": submission.case.reference}),
         },
@@ -202,8 +226,9 @@ def handoff_mail(context: dict[str, Any]) -> Rendered:
 def handoff_deliver(*, handoff_id: int, now: dt.datetime | None = None) -> bool:
     """Try one hand-off if it is due and nobody else is; True if it was delivered."""
     now = now_or(now)
+    token = now + CLAIM  # the claim's token: its exact `claimed_until`
     claimed = Handoff.objects.filter(_due(now), pk=handoff_id).update(
-        claimed_until=now + CLAIM, attempts=F("attempts") + 1
+        claimed_until=token, attempts=F("attempts") + 1
     )
     if not claimed:
         return False
@@ -216,11 +241,13 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime | None = None) -> bool:
         elif handoff.kind != "email":
             raise HandoffFailed(f"unknown kind {handoff.kind!r}")
         with transaction.atomic():
+            if not _ours(handoff, token).update(
+                state=HandoffState.DONE, done_at=now, claimed_until=None, last_error=""
+            ):
+                logger.warning("Hand-off %s: the claim lapsed before it was done", handoff.pk)
+                return False
             if handoff.kind == "email":
                 _email_queue(handoff, now)
-            Handoff.objects.filter(pk=handoff.pk).update(
-                state=HandoffState.DONE, done_at=now, claimed_until=None, last_error=""
-            )
             event_record(
                 handoff.submission,
                 kind=SubmissionEventKind.HANDOFF_DONE,
@@ -229,13 +256,18 @@ def handoff_deliver(*, handoff_id: int, now: dt.datetime | None = None) -> bool:
                 data={"handoff": handoff.pk, "kind": handoff.kind, "attempt": handoff.attempts},
             )
     except Exception as error:
-        _failed(handoff, error, now)
+        _failed(handoff, error, now, token)
         return False
     logger.info("Handed off submission %s (%s)", handoff.submission_id, handoff.kind)
     return True
 
 
-def _failed(handoff: Handoff, error: Exception, now: dt.datetime) -> None:
+def _ours(handoff: Handoff, token: dt.datetime) -> QuerySet[Handoff]:
+    """The hand-off, only while it still carries this sender's claim."""
+    return Handoff.objects.filter(pk=handoff.pk, state=HandoffState.PENDING, claimed_until=token)
+
+
+def _failed(handoff: Handoff, error: Exception, now: dt.datetime, token: dt.datetime) -> None:
     if isinstance(error, HandoffFailed):
         reason = str(error)
     else:
@@ -244,25 +276,27 @@ def _failed(handoff: Handoff, error: Exception, now: dt.datetime) -> None:
     reason = reason[:500]
     given_up = handoff.attempts >= settings.FORMS_HANDOFF_MAX_ATTEMPTS
     with transaction.atomic():
-        Handoff.objects.filter(pk=handoff.pk).update(
+        if not _ours(handoff, token).update(
             state=HandoffState.FAILED if given_up else HandoffState.PENDING,
             next_attempt_at=None if given_up else now + _backoff(handoff.attempts),
             claimed_until=None,
             last_error=reason,
+        ):
+            logger.warning("Hand-off %s: the claim lapsed before the failure was kept", handoff.pk)
+            return
+        event_record(
+            handoff.submission,
+            kind=SubmissionEventKind.HANDOFF_FAILED,
+            actor=SENDER,
+            at=now,
+            data={
+                "handoff": handoff.pk,
+                "kind": handoff.kind,
+                "attempt": handoff.attempts,
+                "final": given_up,
+                "error": reason,
+            },
         )
-        if given_up:
-            event_record(
-                handoff.submission,
-                kind=SubmissionEventKind.HANDOFF_FAILED,
-                actor=SENDER,
-                at=now,
-                data={
-                    "handoff": handoff.pk,
-                    "kind": handoff.kind,
-                    "attempts": handoff.attempts,
-                    "error": reason,
-                },
-            )
     (logger.error if given_up else logger.warning)(
         "Hand-off %s (%s) failed, attempt %d: %s",
         handoff.pk,
@@ -289,6 +323,14 @@ def handoff_retry(*, handoff: Handoff, actor: Actor, now: dt.datetime | None = N
         locked = Handoff.objects.select_for_update().filter(pk=handoff.pk).first()
         if locked is None or locked.state == HandoffState.DONE:
             raise Conflict(_("This hand-off has been delivered already."), code="handoff-done")
+        if locked.claimed_until is not None and locked.claimed_until > now:
+            raise Conflict(
+                _(
+                    "This hand-off is being sent right now. Please look again in a few "
+                    "minutes: if it fails, you can retry it then."
+                ),
+                code="handoff-busy",
+            )
         locked.state = HandoffState.PENDING
         locked.attempts = 0
         locked.next_attempt_at = now

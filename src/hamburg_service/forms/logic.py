@@ -5,12 +5,18 @@ The data a condition reads is the answers dict plus "today" ("YYYY-MM-DD"); insi
 repeatable group also "item" (that item's own values). Conditions are evaluated in the
 order of the form, and a field found hidden is taken out of the data before later
 conditions read it: an answer left behind by a changed earlier choice never shows a step
-or field again. A visible exit step ends the form; steps after it are not reached."""
+or field again. A visible exit step ends the form; steps after it are not reached.
+
+Within a step and within a group item, a field's condition reads the fields before it only
+(as the step is checked when posted, fields.step_clean, in the same order): a condition
+naming a later field of the same step or item reads it as not answered — the same when the
+step is checked, shown and evaluated (`item_walk` builds a group item's data for all)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from json_logic import jsonLogic
@@ -33,19 +39,29 @@ def condition_true(logic: Any, data: dict[str, Any]) -> bool:
         return False
 
 
+def item_walk(
+    group: FieldSpec, data: dict[str, Any], value_of: Callable[[FieldSpec], Any]
+) -> tuple[list[FieldSpec], dict[str, Any]]:
+    """One group item in the form's order: its shown children and the values of the shown
+    inputs. A child's condition reads `data` and "item" = the values of the shown inputs
+    before it; `value_of(child)` gives a shown input's value (checked, stored or as typed)."""
+    item: dict[str, Any] = {}
+    context = {**data, "item": item}
+    shown: list[FieldSpec] = []
+    for child in group.fields:
+        if child.show_if is not None and not condition_true(child.show_if, context):
+            continue
+        shown.append(child)
+        if child.is_input:
+            item[child.key] = value_of(child)
+    return shown, item
+
+
 def _item_visible(group: FieldSpec, item: Any, data: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(item, dict):
         return {}
-    context = {**data, "item": item}
-    kept: dict[str, Any] = {}
-    for child in group.fields:
-        if not child.is_input:
-            continue
-        if child.show_if is not None and not condition_true(child.show_if, context):
-            continue
-        if child.key in item:
-            kept[child.key] = item[child.key]
-    return kept
+    _shown, values = item_walk(group, data, lambda child: item.get(child.key))
+    return {key: value for key, value in values.items() if key in item}
 
 
 class Evaluation:
@@ -70,8 +86,9 @@ class Evaluation:
                 break
             shown: list[FieldSpec] = []
             for spec_field in step.fields:
+                data.pop(spec_field.key, None)  # read only by the fields after it
+            for spec_field in step.fields:
                 if spec_field.show_if is not None and not condition_true(spec_field.show_if, data):
-                    data.pop(spec_field.key, None)
                     continue
                 shown.append(spec_field)
                 if spec_field.is_input and spec_field.key in answers:
@@ -81,7 +98,7 @@ class Evaluation:
                             _item_visible(spec_field, item, data)
                             for item in (value if isinstance(value, list) else [])
                         ]
-                        data[spec_field.key] = value
+                    data[spec_field.key] = value
                     self.answers[spec_field.key] = value
             self.fields[step.key] = shown
         self.data = data
@@ -108,5 +125,4 @@ def exit_step(spec: FormSpec, answers: dict[str, Any], *, today: dt.date) -> Ste
 
 def item_fields(group: FieldSpec, item: dict[str, Any], data: dict[str, Any]) -> list[FieldSpec]:
     """The fields of one group item shown for its values."""
-    context = {**data, "item": item}
-    return [c for c in group.fields if c.show_if is None or condition_true(c.show_if, context)]
+    return item_walk(group, data, lambda child: item.get(child.key))[0]

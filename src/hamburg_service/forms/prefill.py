@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hamburg_service.accounts.citizens import CitizenSession
 from hamburg_service.accounts.models import Citizen
 from hamburg_service.forms.definition import StepSpec
 from hamburg_service.forms.fields import date_parts, field_raw
@@ -26,23 +27,23 @@ def _value(source: str, own: OwnData | None, citizen: Citizen) -> Any:
 
 
 def prefill_values(
-    *, step: StepSpec, answers: dict[str, Any], citizen: Citizen | None
+    *, step: StepSpec, answers: dict[str, Any], session: CitizenSession | None
 ) -> dict[str, Any]:
     """Raw values (as the page shows them) for the step's prefill fields not answered yet.
-    The person record is read only when a field needs it (and only for a linked account)."""
-    if citizen is None:
+    The person record is read only when a field needs it, and only where the sign-in may act
+    for the linked record (`CitizenSession.person_id`)."""
+    if session is None:
         return {}
     wanted = [f for f in step.inputs if f.prefill and f.key not in answers]
     if not wanted:
         return {}
+    person_id = session.person_id
     own: OwnData | None = None
-    if citizen.person_id is not None and any(f.prefill.startswith("person.") for f in wanted):
-        own = person_own(person_id=citizen.person_id)
+    if person_id is not None and any(f.prefill.startswith("person.") for f in wanted):
+        own = person_own(person_id=person_id)
     found: dict[str, Any] = {}
     for spec_field in wanted:
-        if spec_field.prefill.startswith("person.") and citizen.person_id is None:
-            continue
-        value = _value(spec_field.prefill, own, citizen)
+        value = _value(spec_field.prefill, own, session.citizen)
         if value is None:
             continue
         found[spec_field.key] = (

@@ -35,6 +35,7 @@ from hamburg_service.forms.models import Submission
 from hamburg_service.forms.summary import StepAnswers, answers_by_step
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
 from hamburg_service.notifications.services import message_queue
+from hamburg_service.people.checks import today_in_hamburg
 
 RECEIPT_TEMPLATE = "forms/submission_receipt"
 SESSION_KEY = "forms_submitted"  # the submissions this browser made (without sign-in)
@@ -137,7 +138,13 @@ def receipt_shown(submission: Submission, language: str) -> ReceiptShown:
 
 
 def answers_of(submission: Submission, language: str) -> list[StepAnswers]:
-    return answers_by_step(spec_of(submission.definition), submission.answers, language)
+    """The answers as submitted, the conditions read on the day of submission."""
+    return answers_by_step(
+        spec_of(submission.definition),
+        submission.answers,
+        language,
+        today=today_in_hamburg(submission.submitted_at),
+    )
 
 
 def receipt_pdf(submission: Submission, language: str) -> bytes:

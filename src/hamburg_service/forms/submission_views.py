@@ -22,8 +22,7 @@ from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.forms import receipt as receipts
 from hamburg_service.forms.definition import FormSpec, spec_of
 from hamburg_service.forms.models import Draft, DraftState
-from hamburg_service.forms.services.drafts import stale_error
-from hamburg_service.forms.services.submissions import submission_create, web_key
+from hamburg_service.forms.services.submissions import stale, submission_create
 from hamburg_service.forms.views import draft_for
 
 RECEIPT_PDF_RATE = "30/10m"  # signed PDFs, made on request: per client address
@@ -43,6 +42,15 @@ def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
 def _actor(request: HttpRequest, draft: Draft) -> Actor:
     session = citizen_session(request)
     return Actor.resident((session.citizen.email if session else draft.email) or "")
+
+
+def revision_of(value: str | None) -> int | None:
+    """The summary's revision as posted; None unless ASCII digits of a sane length ("²" and
+    other Unicode digits are not a number here)."""
+    value = (value or "").strip()
+    if not value or len(value) > 9 or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)
 
 
 def _problem(request: HttpRequest, draft: Draft, problem: AppError) -> HttpResponse:
@@ -91,19 +99,18 @@ def submit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         signin = reverse("portal:signin")
         next_path = reverse("forms:summary", kwargs={"public_id": draft.public_id})
         return HttpResponseRedirect(f"{signin}?{urlencode({'next': next_path})}")
-    key = (request.POST.get("idempotency_key") or "").strip()[:200] or web_key(draft)
-    revision = request.POST.get("revision", "")
-    if (
-        draft.state == DraftState.OPEN
-        and revision.isdigit()
-        and len(revision) < 10
-        and int(revision) != draft.revision
-    ):
-        # The answers changed in another tab after this summary was shown: check them again.
-        return _problem(request, draft, stale_error())
+    # The key is the draft's own (submission_create), whatever the form says; the revision
+    # the summary showed is compared on the locked draft.
+    revision = revision_of(request.POST.get("revision"))
+    if revision is None:
+        return _problem(request, draft, stale())
     try:
+        session = citizen_session(request)
         submission = submission_create(
-            draft=draft, idempotency_key=key, actor=_actor(request, draft)
+            draft=draft,
+            expected_revision=revision,
+            person_id=session.person_id if session else None,
+            actor=_actor(request, draft),
         )
     except AppError as problem:
         return _problem(request, draft, problem)

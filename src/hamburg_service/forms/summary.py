@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from hamburg_service.forms.definition import FieldSpec, FormSpec
 from hamburg_service.forms.logic import evaluate
+from hamburg_service.people.checks import today_in_hamburg
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +111,10 @@ def answers_by_step(
 ) -> list[StepAnswers]:
     """The visible steps (exit steps left out) with a row per visible, answered field —
     texts in `language`. Submitted answers hold only visible fields already; `today`
-    matters only for conditions that read it (default: today)."""
-    evaluation = evaluate(spec, answers, today=today or dt.date.today())
+    matters only for conditions that read it: for a submission pass the day it was submitted
+    (`today_in_hamburg(submission.submitted_at)`); the default is today in Hamburg (for a
+    draft)."""
+    evaluation = evaluate(spec, answers, today=today or today_in_hamburg(timezone.now()))
     result: list[StepAnswers] = []
     with translation.override(language):
         for step in evaluation.steps:

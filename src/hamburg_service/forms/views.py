@@ -6,6 +6,7 @@ resumed it; anyone else gets the 404 of a draft that does not exist."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +45,8 @@ from hamburg_service.people.checks import today_in_hamburg
 
 SESSION_DRAFTS = "form_drafts"  # the public ids of the drafts this browser may open
 _SESSION_DRAFTS_KEPT = 20
+_INDEX = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true, int() fails
+_REVISION = re.compile(r"[0-9]{1,10}")
 
 
 def _language() -> str:
@@ -97,7 +100,9 @@ def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
 
 
 def _closed_page(request: HttpRequest, draft: Draft) -> HttpResponse | None:
-    if draft.state == DraftState.OPEN:
+    """The page of a draft submitted or expired (also one past its expiry that the hourly
+    job has not marked yet); None for a draft that can be filled in."""
+    if draft.state == DraftState.OPEN and not drafts.draft_expired(draft, timezone.now()):
         return None
     return render(
         request,
@@ -265,9 +270,7 @@ def _render_step(
         }
         if prefill:
             session = citizen_session(request)
-            extra = prefill_values(
-                step=step, answers=draft.answers, citizen=session.citizen if session else None
-            )
+            extra = prefill_values(step=step, answers=draft.answers, session=session)
             prefilled = set(extra)
             raw.update(extra)
     file_ids = [
@@ -278,27 +281,33 @@ def _render_step(
         if isinstance(v, str)
     ]
     attached = attached_files(drafts.draft_owner(draft), file_ids) if file_ids else {}
+    # Conditions read the fields before them (forms.logic): the step's own answers join the
+    # data in the form's order, as when the step is checked.
     data = dict(evaluation.data)
-    views: list[FieldView] = []
-    shown = {f.key for f in visible} if visible is not None else None
     for spec_field in step.fields:
-        if shown is not None:
-            if spec_field.key not in shown:
-                continue
-        elif spec_field.show_if is not None and not condition_true(spec_field.show_if, data):
-            continue
-        views.append(
-            field_view(
-                spec_field,
-                spec_field.key,
-                raw.get(spec_field.key, [] if spec_field.type == "group" else None),
-                errors,
-                language,
-                data,
-                attached=attached,
-                prefilled=prefilled,
+        data.pop(spec_field.key, None)
+    views: list[FieldView] = []
+    shown = (
+        {f.key for f in visible}
+        if visible is not None
+        else {f.key for f in evaluation.fields.get(step.key, [])}
+    )
+    for spec_field in step.fields:
+        if spec_field.key in shown:
+            views.append(
+                field_view(
+                    spec_field,
+                    spec_field.key,
+                    raw.get(spec_field.key, [] if spec_field.type == "group" else None),
+                    errors,
+                    language,
+                    data,
+                    attached=attached,
+                    prefilled=prefilled,
+                )
             )
-        )
+        if spec_field.key in evaluation.data:
+            data[spec_field.key] = evaluation.data[spec_field.key]
     previous = _previous(evaluation, step.key)
     return render(
         request,
@@ -326,6 +335,8 @@ def _render_step(
 def _group_action(action: str, checked: StepInput, step: StepSpec) -> dict[str, Any] | None:
     """Apply "add:<group>" / "remove:<group>:<index>" to what was entered."""
     parts = action.split(":")
+    if len(parts) not in (2, 3):
+        return None
     group = next((f for f in step.fields if f.type == "group" and f.key == parts[1]), None)
     if group is None:
         return None
@@ -333,7 +344,7 @@ def _group_action(action: str, checked: StepInput, step: StepSpec) -> dict[str, 
     items = list(raw.get(group.key) or [])
     if parts[0] == "add" and len(items) < group.max_items:
         items.append({c.key: None for c in group.fields})
-    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit():
+    elif parts[0] == "remove" and len(parts) == 3 and _INDEX.fullmatch(parts[2]):
         index = int(parts[2])
         if 0 <= index < len(items) and len(items) > group.min_items:
             items.pop(index)
@@ -364,10 +375,9 @@ def _revealed(spec: FormSpec, draft: Draft, checked: StepInput) -> set[str]:
 
 
 def _revision(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("revision", "0"))
-    except ValueError:
-        return 0
+    """The revision the page was shown with; 0 (always stale) for anything but ASCII digits."""
+    value = str(request.POST.get("revision", "")).strip()
+    return int(value) if _REVISION.fullmatch(value) else 0
 
 
 @require_http_methods(["GET", "POST"])
@@ -609,6 +619,9 @@ def _uuids(values: list[str]) -> list[uuid.UUID]:
 
 def exit_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     draft = draft_for(request, public_id)
+    closed = _closed_page(request, draft)
+    if closed is not None and draft.state != DraftState.SUBMITTED:
+        return closed
     spec = spec_of(draft.definition)
     language = _language()
     evaluation = evaluate(spec, draft.answers, today=_today())

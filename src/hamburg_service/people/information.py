@@ -439,6 +439,7 @@ class InformationResult:
     given_names: str = ""
     doctoral_degree: str = ""
     addresses: tuple[FoundAddress, ...] = ()
+    reference: str = ""  # the request's number (RegisterInformationRequest.reference)
 
     @property
     def detail(self) -> str:
@@ -520,12 +521,15 @@ def register_information_request(
         request_id = row.pk
         transaction.on_commit(lambda: register_information_settle.enqueue(request_id=request_id))
     if person is None:
-        return InformationResult(answer, fee, criteria, query.requester_email)
+        return InformationResult(
+            answer, fee, criteria, query.requester_email, reference=row.reference
+        )
     return InformationResult(
         answer,
         fee,
         criteria,
         query.requester_email,
+        reference=row.reference,
         family_name=person.family_name,
         name_affix=person.name_affix,
         given_names=person.given_names,

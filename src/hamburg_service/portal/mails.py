@@ -6,26 +6,19 @@ the message is rendered for sending — within the link's few minutes of life.""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.urls import reverse
 
+from hamburg_service.core.sealed import seal, unseal
 from hamburg_service.notifications.models import Message
 from hamburg_service.notifications.renderers import Rendered, renderer, text_mail
 from hamburg_service.notifications.services import message_queue
 
 TEMPLATE = "portal/signin_link"
 SALT = "portal.signin-link"
-
-
-def _fernet() -> Fernet:
-    key = hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
 
 
 def signin_mail_queue(
@@ -36,7 +29,7 @@ def signin_mail_queue(
         to=email,
         template=TEMPLATE,
         language=language,
-        context={"sealed": _fernet().encrypt(token.encode()).decode()},
+        context={"sealed": seal(token, purpose=SALT)},
         about="citizen-signin",
         now=now,
     )
@@ -49,10 +42,7 @@ def signin_url(token: str) -> str:
 
 @renderer(TEMPLATE)
 def signin_link(context: dict[str, Any]) -> Rendered:
-    try:
-        token = _fernet().decrypt(str(context.get("sealed", "")).encode()).decode()
-    except InvalidToken:
-        token = ""
+    token = unseal(str(context.get("sealed", "")), purpose=SALT)
     return text_mail(
         "portal/mail/signin_link.txt",
         {

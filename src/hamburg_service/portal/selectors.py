@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.models import Citizen
@@ -22,8 +23,10 @@ from hamburg_service.appointments.models import Appointment
 from hamburg_service.appointments.models import Status as AppointmentStatus
 from hamburg_service.appointments.services.tokens import email_normalise
 from hamburg_service.cases.documents import required_labels
+from hamburg_service.cases.links import APPOINTMENT, link_token
 from hamburg_service.cases.models import (
     UNDECIDED,
+    AppointmentOffer,
     Case,
     CaseDocument,
     CaseFile,
@@ -32,11 +35,15 @@ from hamburg_service.cases.models import (
     LetterKind,
 )
 from hamburg_service.cases.provisional import WARN_DAYS
+from hamburg_service.cases.services.case_files import case_file_owner
+from hamburg_service.cases.services.offers import offer_is_open
 from hamburg_service.cases.services.requests import request_is_open
 from hamburg_service.cases.status_page import STATUS_TEXT, reference_normalise
 from hamburg_service.core.errors import NotFound
 from hamburg_service.files.models import FileState, StoredFile
 from hamburg_service.forms.definition import spec_of
+from hamburg_service.forms.handlers.change_of_address import CASE_TYPE as ADDRESS_CASE_TYPE
+from hamburg_service.forms.handlers.change_of_address import CERTIFICATE_PURPOSE
 from hamburg_service.forms.logic import visible_steps
 from hamburg_service.forms.models import Draft, DraftState, Submission
 from hamburg_service.people.checks import today_in_hamburg
@@ -226,6 +233,74 @@ def sent_file_of(citizen: Citizen, case: Case, public_id: uuid.UUID) -> StoredFi
     if item is None:
         raise NotFound(_("There is no such file."), code="file-unknown")
     return item.file
+
+
+def certificate_of(citizen: Citizen, case: Case, public_id: uuid.UUID) -> StoredFile:
+    """A registration certificate issued to the account on approving a change of address;
+    NotFound for any other file."""
+    found = StoredFile.objects.filter(
+        owner=case_file_owner(case),
+        purpose=CERTIFICATE_PURPOSE,
+        state=FileState.ATTACHED,
+        public_id=public_id,
+    ).first()
+    if found is None or case.citizen_id != citizen.pk:
+        raise NotFound(_("There is no such file."), code="file-unknown")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateRow:
+    case: Case
+    file: StoredFile
+
+
+def certificates_of(citizen: Citizen, *, case: Case | None = None) -> list[CertificateRow]:
+    """The registration certificates of the account's changes of address (or of one case),
+    newest first: two queries."""
+    cases = (
+        [case]
+        if case is not None
+        else list(
+            my_cases(citizen).filter(case_type__slug=ADDRESS_CASE_TYPE).select_related("case_type")
+        )
+    )
+    owners = {case_file_owner(c): c for c in cases}
+    files = StoredFile.objects.filter(
+        owner__in=list(owners), purpose=CERTIFICATE_PURPOSE, state=FileState.ATTACHED
+    ).order_by("-created_at", "-pk")
+    return [CertificateRow(owners[f.owner], f) for f in files]
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """An appointment offered from a case (the biometrics for the card): the link to choose
+    a time while it is open, the appointment once booked."""
+
+    offer: AppointmentOffer
+    choose_url: str
+
+
+def offers_of(citizen: Citizen, *, today: dt.date, case: Case | None = None) -> list[OfferRow]:
+    """The appointment offers of the account's undecided and decided cases that the
+    applicant can still act on: one query."""
+    offers = (
+        AppointmentOffer.objects.filter(case__citizen=citizen, withdrawn_at__isnull=True)
+        .select_related("case", "case__case_type", "service", "appointment")
+        .order_by("window_until", "pk")
+    )
+    if case is not None:
+        offers = offers.filter(case=case)
+    return [
+        OfferRow(
+            offer,
+            reverse("case-links:appointment", args=[link_token(offer.link_nonce, APPOINTMENT)])
+            if offer_is_open(offer, today=today) and offer.link_nonce
+            else "",
+        )
+        for offer in offers
+        if offer_is_open(offer, today=today) or offer.appointment is not None
+    ]
 
 
 # --- letters and certificates ------------------------------------------------------------------

@@ -18,6 +18,11 @@ urlpatterns: list = [
         views.application_file,
         name="application-file",
     ),
+    path(
+        "applications/<str:reference>/certificates/<uuid:public_id>/",
+        views.application_certificate,
+        name="application-certificate",
+    ),
     path("drafts/", views.drafts, name="drafts"),
     path("drafts/<uuid:public_id>/delete/", views.draft_delete, name="draft-delete"),
     path("documents/", views.documents, name="documents"),

@@ -42,6 +42,7 @@ from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import NotFound
 from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.files.responses import file_response
+from hamburg_service.forms.handlers.register_information import answer_of
 from hamburg_service.people import my_data
 from hamburg_service.people.checks import today_in_hamburg
 from hamburg_service.people.citizen_link import citizen_link_code
@@ -104,6 +105,7 @@ def home(request: HttpRequest, session: CitizenSession) -> HttpResponse:
         "home",
         citizen=citizen,
         requests=requests,
+        offers=[o for o in selectors.offers_of(citizen, today=today) if o.choose_url],
         expiring=selectors.expiring_provisionals(citizen, today=today),
         drafts=selectors.draft_rows(
             selectors.drafts_of(citizen, now=now), today=today, language=_language()
@@ -212,6 +214,9 @@ def application(request: HttpRequest, session: CitizenSession, reference: str) -
         "applications",
         **context,
         letters=selectors.letters_of(citizen, today=today, case=case),
+        certificates=selectors.certificates_of(citizen, case=case),
+        register_answer=answer_of(case),
+        offers=selectors.offers_of(citizen, today=today, case=case),
         requests=requests,
         open_request=open_request,
         form=form,
@@ -244,6 +249,16 @@ def application_file(
     """A file I sent in answer to a document request of my application."""
     case = selectors.application_of(session.citizen, reference)
     return file_response(selectors.sent_file_of(session.citizen, case, public_id))
+
+
+@require_GET
+@citizen_required
+def application_certificate(
+    request: HttpRequest, session: CitizenSession, reference: str, public_id: uuid.UUID
+) -> HttpResponseBase:
+    """A registration certificate issued to me on approving my change of address."""
+    case = selectors.application_of(session.citizen, reference)
+    return file_response(selectors.certificate_of(session.citizen, case, public_id))
 
 
 # --- drafts ------------------------------------------------------------------------------------
@@ -283,6 +298,7 @@ def documents(request: HttpRequest, session: CitizenSession) -> HttpResponse:
         "portal/documents.html",
         "documents",
         letters=selectors.letters_of(session.citizen, today=_today()),
+        certificates=selectors.certificates_of(session.citizen),
         receipts=selectors.receipts_of(session.citizen),
     )
 
@@ -336,13 +352,16 @@ def my_data_view(request: HttpRequest, session: CitizenSession) -> HttpResponse:
     """Who read my data (§ 40 BMG): for an account linked to a person record, the report of
     people.my_data at once; otherwise how to link it."""
     citizen = session.citizen
-    reads = my_data.reads_of(citizen.person_id) if citizen.person_id else None
+    person_id = session.person_id
+    reads = my_data.reads_of(person_id) if person_id else None
     return _page(
         request,
         "portal/my_data.html",
         "my-data",
         linked=citizen.person_id is not None,
         reads=reads,
+        # Linked through BundID, signed in now by e-mail link: sign in with BundID to see it.
+        stronger_needed=citizen.person_id is not None and person_id is None,
         high=TrustLevel.HIGH,
     )
 

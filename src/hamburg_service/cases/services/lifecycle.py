@@ -131,10 +131,13 @@ def case_open(
     language: str = "de",
     received_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    received_mail: bool = True,
 ) -> OpenedCase:
     """Open a case in the pool. `received_at` is when the application arrived (a letter a few
     days ago); by default now. `citizen`: the account an online application came from (the
-    applicant follows the case in "my account"). Returns the case and its status secret,
+    applicant follows the case in "my account"). `received_mail=False`: the applicant is not
+    sent the "received" status mail (an online application's receipt says it; the later
+    status mails still go to `applicant_email`). Returns the case and its status secret,
     shown once."""
     now = now_or(now)
     if actor.is_staff:
@@ -196,7 +199,8 @@ def case_open(
         case_refresh(case, now, facts=True)
         if prepared is not None:
             provisional.provisional_commit(case=case, prepared=prepared, actor=actor, now=now)
-        mails.status_mail_queue(case, mails.MailKind.RECEIVED, now)
+        if received_mail:
+            mails.status_mail_queue(case, mails.MailKind.RECEIVED, now)
     return OpenedCase(case, secret)
 
 
@@ -219,9 +223,17 @@ def _transition_refused(case: Case, target: str) -> InvalidInput:
 
 
 def status_move(
-    case: Case, *, target: str, actor: Actor, now: dt.datetime, reason: str = ""
+    case: Case,
+    *,
+    target: str,
+    actor: Actor,
+    now: dt.datetime,
+    reason: str = "",
+    status_mail: bool = True,
 ) -> None:
-    """Record a status change of a locked case (no checks: the callers did them)."""
+    """Record a status change of a locked case (no checks: the callers did them).
+    `status_mail=False`: the applicant is not sent the status mail of this move (the caller
+    tells them otherwise)."""
     source = case.status
     case.status = target
     if target in FINAL and case.closed_at is None:
@@ -235,7 +247,8 @@ def status_move(
         at=now,
         data={"from": source, "to": target, "reason": reason},
     )
-    mails.status_mail_queue(case, target, now)  # only the moves the applicant is told of
+    if status_mail:
+        mails.status_mail_queue(case, target, now)  # only the moves the applicant is told of
 
 
 def case_transition(

@@ -44,6 +44,9 @@ class SubmitContext:
     now: dt.datetime
     files: dict[str, list[StoredFile]] = field(default_factory=dict)
     secret: str = ""
+    # The person record the sign-in may act for (accounts.citizens.CitizenSession.person_id):
+    # the account's linked record when the sign-in is sure enough, else None.
+    person_id: int | None = None
 
 
 Handler = Callable[[SubmitContext], Case]

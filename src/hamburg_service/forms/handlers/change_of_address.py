@@ -9,13 +9,19 @@ records a move on or after the day).
 
 **On approval** (`decision_effect_register`, run inside `case_decide`'s transaction) the move
 is registered: `residence_change` for the applicant (the case's person, identified first) and
-for each person moving with them who is identified in the register — same names (ICAO keys:
-all given names or the first ones), the same date of birth (unknown parts included), living
-at the applicant's previous main address. One not identified is listed in the decision's
-event for the caseworker (registered at the counter or by a correction). Then a registration
-certificate (Meldebescheinigung, people.certificates) is issued for every person moved; its
-signed PDF is kept as a file of the case (purpose `registration-certificate`), which the
-applicant downloads from the account (`certificates_of`). Any refusal — the move-in still in
+for each of their children moving with them — a person named in the form who is identified in
+the register (same names — ICAO keys: all given names or the first ones —, the same date of
+birth, unknown parts included, living at the applicant's current main address) and is under 16
+on the move-in day (§ 17 (3) BMG: parents register their children). An identified person of 16
+or more is not moved: they register themselves (their own application, at the counter or
+online), and the decision's event lists them as `must_register_themselves`; one not identified
+is listed as `not_identified` (registered at the counter or by a correction). Then a
+registration certificate (Meldebescheinigung, people.certificates) is issued for every person
+moved — the applicant and their children, nobody else; its signed PDF is kept as a file of the
+case (purpose `registration-certificate`), which the applicant downloads from the account
+(`certificates_of`). The matching is a read by the deciding member of staff: it needs their
+right to read the register and is logged with the case as purpose; it reads only the records
+whose keys and birth match, not everyone at the address. Any refusal — the move-in still in
 the future, a person without a current residence — undoes the whole decision."""
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
-from hamburg_service.accounts.models import AccessPurpose
+from hamburg_service.accounts.access import access_record
+from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.cases.letters import decision_effect_register
 from hamburg_service.cases.models import Case, CaseFile
 from hamburg_service.cases.services.case_files import case_file_owner
@@ -75,69 +83,101 @@ def _current_main(person: Person) -> Residence | None:
     )
 
 
-def _given_match(typed: str, registered_key: str) -> bool:
-    key = icao_transliterate(typed)
-    return bool(key) and (registered_key == key or registered_key.startswith(key + " "))
-
-
-def _birth_match(typed: str, person: Person) -> bool:
+def _birth_of(typed: str) -> BirthDate | None:
     try:
-        birth = BirthDate.parse(typed)
+        return BirthDate.parse(typed)
     except InvalidInput:
-        return False
-    return (birth.year, birth.month, birth.day) == (
-        person.birth_year,
-        person.birth_month,
-        person.birth_day,
+        return None
+
+
+def _match(
+    home: Residence, applicant: Person, member: dict[str, Any], taken: list[int]
+) -> Person | None:
+    """The one resident at the applicant's home with the member's names and date of birth —
+    found by the database, so that no other record at the address is read."""
+    family = icao_transliterate(str(member.get("member_family_name") or ""))
+    given = icao_transliterate(str(member.get("member_given_names") or ""))
+    birth = _birth_of(str(member.get("member_birth") or ""))
+    if not family or not given or birth is None:
+        return None
+    at_home = Residence.objects.filter(
+        kind=ResidenceKind.MAIN,
+        moved_out_on__isnull=True,
+        voided_at__isnull=True,
+        street=home.street,
+        house_number=home.house_number,
+        postcode=home.postcode,
+    ).values("person_id")
+    return (
+        Person.objects.filter(
+            Q(given_key=given) | Q(given_key__startswith=given + " "),
+            pk__in=Subquery(at_home),
+            merged_into__isnull=True,
+            status=PersonStatus.RESIDENT,
+            family_key=family,
+            birth_year=birth.year,
+            birth_month=birth.month,
+            birth_day=birth.day,
+        )
+        .exclude(pk__in=[applicant.pk, *taken])
+        .order_by("pk")
+        .first()
     )
 
 
+def member_name(member: dict[str, Any]) -> str:
+    """A member as the form names them."""
+    given = str(member.get("member_given_names") or "")
+    family = str(member.get("member_family_name") or "")
+    return f"{given} {family}".strip()
+
+
 def members_identified(
-    applicant: Person, members: list[dict[str, Any]]
-) -> tuple[list[Person], list[str]]:
+    applicant: Person, members: list[dict[str, Any]], *, actor: Actor, case: Case
+) -> tuple[list[tuple[dict[str, Any], Person]], list[str]]:
     """The people moving with the applicant, found in the register among those living at
-    the applicant's current main address (each at most once), and the names of those not
-    found."""
+    the applicant's current main address (each at most once) with the form's entry each, and
+    the names of those not found. A read by `actor` (who must be allowed to read the
+    register), logged with the case as purpose for the records found."""
+    access.read_allowed(actor)
     home = _current_main(applicant)
-    housemates: list[Person] = []
-    if home is not None:
-        housemates = [
-            r.person
-            for r in Residence.objects.filter(
-                kind=ResidenceKind.MAIN,
-                moved_out_on__isnull=True,
-                voided_at__isnull=True,
-                street=home.street,
-                house_number=home.house_number,
-                postcode=home.postcode,
-                person__merged_into__isnull=True,
-                person__status=PersonStatus.RESIDENT,
-            )
-            .exclude(person=applicant)
-            .select_related("person")
-            .order_by("person_id")
-        ]
-    found: list[Person] = []
+    found: list[tuple[dict[str, Any], Person]] = []
     missing: list[str] = []
     for member in members:
-        family = str(member.get("member_family_name") or "")
-        given = str(member.get("member_given_names") or "")
-        match = next(
-            (
-                p
-                for p in housemates
-                if p not in found
-                and p.family_key == icao_transliterate(family)
-                and _given_match(given, p.given_key)
-                and _birth_match(str(member.get("member_birth") or ""), p)
-            ),
-            None,
+        match = (
+            _match(home, applicant, member, [p.pk for _m, p in found]) if home is not None else None
         )
         if match is None:
-            missing.append(f"{given} {family}".strip())
+            missing.append(member_name(member))
         else:
-            found.append(match)
+            found.append((member, match))
+    if found:
+        access_record(
+            actor=actor,
+            subject_type="person_match",
+            subject_ref=f"case:{case.reference}",
+            purpose=AccessPurpose.PERSON_CASE,
+            categories=(DataCategory.NAME, DataCategory.BIRTH, DataCategory.ADDRESS),
+            case_reference=case.reference,
+            hits=len(found),
+            persons=[p.pk for _m, p in found],
+        )
     return found, missing
+
+
+# § 17 (3) BMG: whoever takes in a person under 16 registers them (parents their children);
+# from 16 a person registers themselves.
+OWN_REGISTRATION_AGE = 16
+
+
+def minor_on(person: Person, day: dt.date) -> bool:
+    """Under 16 on `day` for certain: counted from the earliest birth the record allows."""
+    born = dt.date(person.birth_year, person.birth_month or 1, person.birth_day or 1)
+    try:
+        own_from = born.replace(year=born.year + OWN_REGISTRATION_AGE)
+    except ValueError:  # born on 29 February
+        own_from = dt.date(born.year + OWN_REGISTRATION_AGE, 3, 1)
+    return day < own_from
 
 
 def _address(answers: dict[str, Any]) -> Address:
@@ -177,10 +217,12 @@ def on_decision(*, case: Case, outcome: str, actor: Actor, now: dt.datetime) -> 
         )
     answers = submission.answers
     members = [m for m in answers.get("family") or [] if isinstance(m, dict)]
-    found, missing = members_identified(case.person, members)
+    found, missing = members_identified(case.person, members, actor=actor, case=case)
     moved_in_on = dt.date.fromisoformat(str(answers["moved_in_on"]))
     landlord = str(answers.get("landlord_code") or "") or f"{case.reference} (Upload)"
-    moved = [case.person, *found]
+    children = [p for _m, p in found if minor_on(p, moved_in_on)]
+    adults = [member_name(m) for m, p in found if p not in children]
+    moved = [case.person, *children]
     try:
         for person in moved:
             residence_change(
@@ -217,6 +259,7 @@ def on_decision(*, case: Case, outcome: str, actor: Actor, now: dt.datetime) -> 
     return {
         "moved": [p.pk for p in moved],
         "not_identified": missing,
+        "must_register_themselves": adults,
         "certificates": numbers,
     }
 

@@ -36,26 +36,24 @@ def case_type_of(slug: str) -> CaseType:
 
 def case_open_online(ctx: SubmitContext, slug: str, *, person: Person | None = None) -> Case:
     """Open the application's case: channel online, the account on it, the applicant's name
-    as the definition maps it. The e-mail address is set after opening, so that the
-    applicant gets one receipt — the submission's (forms.receipt), which says what the
-    cases' "received" mail says and links to the account — and the status mails after it.
-    The status secret goes to `ctx.secret` (shown once, on the receipt page)."""
+    and e-mail address as the definition maps them. The applicant gets one receipt — the
+    submission's (forms.receipt), which says what the cases' "received" mail says and links
+    to the account — so that mail is not sent; the later status mails are. The status
+    secret goes to `ctx.secret` (shown once, on the receipt page)."""
     opened = case_open(
         case_type=case_type_of(slug),
         applicant_name=mapped_text(ctx, "applicant_name") or ctx.email or "—",
+        applicant_email=ctx.email,
         channel=Channel.ONLINE,
         actor=ctx.actor,
         person=person,
         citizen=ctx.citizen,
         language=ctx.language,
         now=ctx.now,
+        received_mail=False,
     )
-    case = opened.case
-    if ctx.email:
-        case.applicant_email = ctx.email
-        Case.objects.filter(pk=case.pk).update(applicant_email=ctx.email)
     ctx.secret = opened.secret
-    return case
+    return opened.case
 
 
 def case_note(ctx: SubmitContext, case: Case, text: str, **data: Any) -> None:
@@ -67,8 +65,9 @@ def case_note(ctx: SubmitContext, case: Case, text: str, **data: Any) -> None:
 
 def linked_person(ctx: SubmitContext) -> Person | None:
     """The person record of the signed-in account — linked only through a verified match
-    (trust level high, or a clerk's confirmation), never from what the form says."""
+    (trust level high, or a clerk's confirmation), used only when the sign-in that submits may
+    act for it (`SubmitContext.person_id`), never from what the form says."""
     citizen = ctx.citizen
-    if citizen is None or citizen.person_id is None:
+    if citizen is None or ctx.person_id is None or citizen.person_id != ctx.person_id:
         return None
-    return Person.objects.filter(pk=citizen.person_id, merged_into__isnull=True).first()
+    return Person.objects.filter(pk=ctx.person_id, merged_into__isnull=True).first()

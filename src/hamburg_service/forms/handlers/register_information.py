@@ -22,14 +22,8 @@ from hamburg_service.cases.services.lifecycle import status_move
 from hamburg_service.core.errors import InvalidInput
 from hamburg_service.forms.handlers import SubmitContext, handler_register
 from hamburg_service.forms.handlers.common import case_note, case_open_online
-from hamburg_service.people import information, selectors
-from hamburg_service.people.checks import today_in_hamburg
-from hamburg_service.people.models import (
-    InformationAnswer,
-    InformationChannel,
-    RegisterInformationRequest,
-    ResidenceKind,
-)
+from hamburg_service.people import information
+from hamburg_service.people.models import InformationAnswer, InformationChannel, ResidenceKind
 
 # The fields of people.information's checks, as the form names them.
 FIELDS = {
@@ -38,6 +32,7 @@ FIELDS = {
     "postcode": "former_address",
 }
 CASE_TYPE = "register-information"
+FOUND = InformationAnswer.FOUND
 
 
 def query_of(answers: dict[str, Any]) -> information.InformationQuery:
@@ -74,38 +69,50 @@ def handle(ctx: SubmitContext) -> Case:
     result = information.register_information_request(
         query=checked, channel=InformationChannel.PAGE, language=ctx.language, now=ctx.now
     )
-    row = (
-        RegisterInformationRequest.objects.filter(
-            at=ctx.now, requester_email=checked.requester_email
-        )
-        .order_by("-pk")
-        .values_list("reference", flat=True)
-        .first()
-    )
     case = case_open_online(ctx, CASE_TYPE)
+    found = result.person
+    # What the answer showed, kept with the case: the account shows this, never a new read
+    # of the register.
     case_note(
         ctx,
         case,
-        f"Melderegisterauskunft {row or ''}: {result.answer}",
-        register_information=row or "",
+        f"Melderegisterauskunft {result.reference}: {result.answer}",
+        register_information=result.reference,
         answer=result.answer,
         fee=result.fee_cents,
+        names=(
+            {
+                "family_name": found.family_name,
+                "name_affix": found.name_affix,
+                "given_names": found.given_names,
+                "doctoral_degree": found.doctoral_degree,
+            }
+            if found is not None
+            else {}
+        ),
+        addresses=[_address_line(a) for a in _main_first(found.addresses)] if found else [],
     )
-    # Answered at once: the case is closed with the answer (no decision to make). The
-    # e-mail address is set on the case only after this (common.case_open_online), so the
-    # status mails stay silent: the requester gets the answer's e-mail and the receipt.
-    email = case.applicant_email
-    case.applicant_email = ""
+    # Answered at once: the case is closed with the answer (no decision to make), without
+    # the status mail: the requester gets the answer's e-mail and the receipt.
     status_move(
         case,
         target=CaseStatus.CLOSED,
         actor=ctx.actor,
         now=ctx.now,
         reason="Auskunft erteilt",
+        status_mail=False,
     )
     case_refresh(case, ctx.now)
-    case.applicant_email = email
     return case
+
+
+def _main_first(addresses: tuple[information.FoundAddress, ...]) -> list[information.FoundAddress]:
+    return sorted(addresses, key=lambda a: a.kind != ResidenceKind.MAIN)
+
+
+def _address_line(address: information.FoundAddress) -> str:
+    street = f"{address.street} {address.house_number}".strip()
+    return f"{street}, {address.postcode} {address.city}"
 
 
 @dataclass(frozen=True)
@@ -122,8 +129,9 @@ class AnswerShown:
 
 def answer_of(case: Case) -> AnswerShown | None:
     """The answer of a register information case (None for any other case): the request's
-    number, the answer, the fee and — when found — the names and addresses as the register
-    held them when it answered (what the e-mail said)."""
+    number, the answer, the fee and — when found — the names and addresses as the answer
+    showed them (what the e-mail said), all as kept in the case's note when it answered:
+    nothing of the register is read again."""
     if case.case_type.slug != CASE_TYPE:
         return None
     note = (
@@ -133,31 +141,20 @@ def answer_of(case: Case) -> AnswerShown | None:
     )
     if note is None:
         return None
-    row = RegisterInformationRequest.objects.filter(
-        reference=note.data.get("register_information", "")
-    ).first()
-    if row is None:
-        return None
-    names: dict[str, Any] = {}
-    addresses: list[str] = []
-    if row.answer == InformationAnswer.FOUND and row.person_id is not None:
-        state = selectors.person_as_of(
-            person_id=row.person_id, on=today_in_hamburg(row.at), known_at=row.at
-        )
-        if state is not None:
-            names = dict(state.names)
-            for residence in sorted(
-                state.residences, key=lambda r: (r.kind != ResidenceKind.MAIN, r.pk)
-            ):
-                street = f"{residence.street} {residence.house_number}".strip()
-                addresses.append(f"{street}, {residence.postcode} {residence.city}")
+    data = note.data or {}
+    answer = str(data.get("answer") or "")
+    names = data.get("names")
+    addresses = data.get("addresses")
+    fee = data.get("fee")
     return AnswerShown(
-        reference=row.reference,
-        answer=row.answer,
-        text=information.answer_text(row.answer),
-        fee=information.fee_text(row.fee_cents),
-        names=names,
-        addresses=addresses,
+        reference=str(data.get("register_information") or ""),
+        answer=answer,
+        text=information.answer_text(answer),
+        fee=information.fee_text(fee if isinstance(fee, int) else fee_cents()),
+        names=dict(names) if isinstance(names, dict) and answer == FOUND else {},
+        addresses=[str(a) for a in addresses]
+        if isinstance(addresses, list) and answer == FOUND
+        else [],
     )
 
 

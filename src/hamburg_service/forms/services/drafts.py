@@ -9,12 +9,13 @@ the definition is parsed once per version (forms.definition.spec_of)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from hamburg_service.core.actors import Actor
 from hamburg_service.core.dates import now_or
 from hamburg_service.core.errors import Conflict, InvalidInput, NotFound
 from hamburg_service.core.events import event_record
+from hamburg_service.core.tokens import token_hash
 from hamburg_service.files.models import FileState, StoredFile
 from hamburg_service.files.services import file_attach, file_delete, files_keep_until
 from hamburg_service.forms.definition import FormSpec, StepSpec, spec_of
@@ -38,22 +40,22 @@ from hamburg_service.forms.logic import Evaluation, evaluate
 from hamburg_service.forms.models import (
     DefinitionState,
     Draft,
+    DraftEvent,
     DraftEventKind,
     DraftState,
     FormDefinition,
 )
 from hamburg_service.people.checks import today_in_hamburg
 
+logger = logging.getLogger(__name__)
+
 RESUME_TOKEN_BYTES = 32
+EXPIRE_BATCH = 500
 
 
 def draft_owner(draft: Draft) -> str:
     """The owner name of the draft's uploads (files app)."""
     return f"form-draft:{draft.public_id}"
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,19 @@ class StepResult:
 
 def _expiry(spec: FormSpec, now: dt.datetime) -> dt.datetime:
     return now + dt.timedelta(days=spec.resume_days)
+
+
+def _files_until(expires_at: dt.datetime) -> dt.date:
+    """The last day a draft's uploads are kept: the Hamburg date the draft expires on (the
+    files job deletes on the day after), never a UTC date a day too early."""
+    return today_in_hamburg(expires_at)
+
+
+def draft_expired(draft: Draft, now: dt.datetime) -> bool:
+    """Expired, or past its expiry though the hourly job has not marked it yet."""
+    return draft.state == DraftState.EXPIRED or (
+        draft.state == DraftState.OPEN and draft.expires_at <= now
+    )
 
 
 def draft_start(
@@ -102,17 +117,22 @@ def draft_start(
     return draft
 
 
-def _open(draft: Draft) -> None:
+def _open(draft: Draft, now: dt.datetime) -> None:
     if draft.state == DraftState.SUBMITTED:
         raise Conflict(
             _("This application has been submitted already; it cannot be changed."),
             code="draft-submitted",
         )
-    if draft.state == DraftState.EXPIRED:
+    if draft_expired(draft, now):
         raise Conflict(
             _("This application was not finished in time and has been deleted."),
             code="draft-expired",
         )
+
+
+def draft_open_check(draft: Draft, *, now: dt.datetime | None = None) -> None:
+    """Conflict `draft-submitted` or `draft-expired` unless the draft can still be changed."""
+    _open(draft, now_or(now))
 
 
 def stale_error() -> Conflict:
@@ -164,6 +184,7 @@ def draft_step_check(
     """Read and check a posted step without saving it (the page's "Add another" and
     "Remove" buttons show the step again): the step and what was entered."""
     now = now_or(now)
+    _open(draft, now)
     spec = spec_of(draft.definition)
     today = today_in_hamburg(now)
     evaluation = evaluate(spec, draft.answers, today=today)
@@ -197,7 +218,7 @@ def draft_step_save(
     when the draft has a newer revision, `step-out-of-order` when a step before it is not
     done."""
     now = now_or(now)
-    _open(draft)
+    _open(draft, now)
     spec = spec_of(draft.definition)
     today = today_in_hamburg(now)
     if revision != draft.revision:
@@ -237,7 +258,7 @@ def draft_step_save(
     expires_at = _expiry(spec, now)
     with transaction.atomic():
         changed = Draft.objects.filter(
-            pk=draft.pk, revision=revision, state=DraftState.OPEN
+            pk=draft.pk, revision=revision, state=DraftState.OPEN, expires_at__gt=now
         ).update(
             answers=answers,
             steps_done=done,
@@ -247,7 +268,7 @@ def draft_step_save(
         )
         if not changed:
             fresh = Draft.objects.get(pk=draft.pk)
-            _open(fresh)
+            _open(fresh, now)
             raise stale_error()
         event_record(
             draft,
@@ -261,14 +282,17 @@ def draft_step_save(
                 files=checked.staged,
                 owner=draft_owner(draft),
                 actor=actor,
-                delete_after=expires_at.date(),
+                delete_after=_files_until(expires_at),
                 now=now,
             )
         for stored in checked.removed:
             file_delete(file=stored, actor=actor, reason="removed by the applicant", now=now)
-        if expires_at.date() != draft.expires_at.date() and _has_files(spec, answers):
+        if _files_until(expires_at) != _files_until(draft.expires_at) and _has_files(spec, answers):
             files_keep_until(
-                owner=draft_owner(draft), delete_after=expires_at.date(), actor=actor, now=now
+                owner=draft_owner(draft),
+                delete_after=_files_until(expires_at),
+                actor=actor,
+                now=now,
             )
     draft.answers = answers
     draft.steps_done = done
@@ -307,19 +331,30 @@ def draft_resume_link_send(
     from hamburg_service.forms.mails import resume_link_mail
 
     now = now_or(now)
-    _open(draft)
+    _open(draft, now)
     spec = spec_of(draft.definition)
     token = secrets.token_urlsafe(RESUME_TOKEN_BYTES)
     expires = now + dt.timedelta(days=spec.resume_days)
     with transaction.atomic():
         locked = Draft.objects.select_for_update().get(pk=draft.pk)
-        _open(locked)
+        _open(locked, now)
+        before = locked.expires_at
         locked.email = email[:254]
         locked.resume_token_hash = token_hash(token)
         locked.resume_expires_at = expires
         locked.expires_at = max(locked.expires_at, expires)
         locked.save(update_fields=["email", "resume_token_hash", "resume_expires_at", "expires_at"])
         event_record(locked, kind=DraftEventKind.RESUME_LINK_SENT, actor=actor, at=now)
+        if _files_until(locked.expires_at) != _files_until(before) and _has_files(
+            spec, locked.answers
+        ):
+            # the uploads stay as long as the draft the link keeps
+            files_keep_until(
+                owner=draft_owner(locked),
+                delete_after=_files_until(locked.expires_at),
+                actor=actor,
+                now=now,
+            )
         resume_link_mail(draft=locked, token=token, language=language, now=now)
     return locked
 
@@ -344,6 +379,7 @@ def draft_resume(*, token: str, actor: Actor, now: dt.datetime | None = None) ->
         )
     if (
         draft.state != DraftState.OPEN
+        or draft_expired(draft, now)
         or draft.resume_expires_at is None
         or draft.resume_expires_at <= now
     ):
@@ -360,28 +396,70 @@ def draft_resume(*, token: str, actor: Actor, now: dt.datetime | None = None) ->
 
 
 def drafts_expire(*, now: dt.datetime | None = None) -> int:
-    """Drafts past their expiry: marked expired, their uploads deleted (staged ones go with
-    the files retention job). Returns how many drafts."""
+    """Drafts past their expiry: marked expired, their answers cleared and their uploads
+    deleted (staged ones go with the files retention job); drafts expired more than
+    FORMS_EXPIRED_DRAFTS_KEEP_DAYS ago are deleted with their events. In batches until none
+    is due. Returns how many drafts expired."""
     now = now_or(now)
     actor = Actor.system("forms.drafts_expire")
     expired = 0
-    due = list(
-        Draft.objects.filter(state=DraftState.OPEN, expires_at__lte=now)
-        .order_by("pk")
-        .values_list("pk", "public_id")[:500]
-    )
-    for pk, public_id in due:
-        with transaction.atomic():
-            changed = Draft.objects.filter(
-                pk=pk, state=DraftState.OPEN, expires_at__lte=now
-            ).update(state=DraftState.EXPIRED, resume_token_hash=None, updated_at=now)
-            if not changed:
-                continue
-            draft = Draft(pk=pk, public_id=public_id)
-            event_record(draft, kind=DraftEventKind.EXPIRED, actor=actor, at=now)
-            for stored in StoredFile.objects.filter(owner=f"form-draft:{public_id}").exclude(
-                state=FileState.DELETED
-            ):
-                file_delete(file=stored, actor=actor, reason="draft expired", now=now)
-            expired += 1
+    after_pk = 0
+    while True:
+        due = list(
+            Draft.objects.filter(state=DraftState.OPEN, expires_at__lte=now, pk__gt=after_pk)
+            .order_by("pk")
+            .values_list("pk", "public_id")[:EXPIRE_BATCH]
+        )
+        if not due:
+            break
+        after_pk = due[-1][0]
+        for pk, public_id in due:
+            expired += _draft_expire(pk=pk, public_id=public_id, actor=actor, now=now)
+    deleted = _expired_drafts_delete(now=now)
+    if expired or deleted:
+        logger.info("drafts expired: %d, expired drafts deleted: %d", expired, deleted)
     return expired
+
+
+def _draft_expire(*, pk: int, public_id: uuid.UUID, actor: Actor, now: dt.datetime) -> int:
+    with transaction.atomic():
+        changed = Draft.objects.filter(pk=pk, state=DraftState.OPEN, expires_at__lte=now).update(
+            state=DraftState.EXPIRED,
+            answers={},
+            steps_done=[],
+            resume_token_hash=None,
+            updated_at=now,
+        )
+        if not changed:
+            return 0
+        draft = Draft(pk=pk, public_id=public_id)
+        event_record(draft, kind=DraftEventKind.EXPIRED, actor=actor, at=now)
+        for stored in StoredFile.objects.filter(owner=draft_owner(draft)).exclude(
+            state=FileState.DELETED
+        ):
+            file_delete(file=stored, actor=actor, reason="draft expired", now=now)
+    return 1
+
+
+def _expired_drafts_delete(*, now: dt.datetime) -> int:
+    """Delete drafts expired (and cleared) more than the kept days ago, with their events."""
+    before = now - dt.timedelta(days=settings.FORMS_EXPIRED_DRAFTS_KEEP_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            Draft.objects.filter(state=DraftState.EXPIRED, updated_at__lte=before)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:EXPIRE_BATCH]
+        )
+        if not batch:
+            break
+        with transaction.atomic():
+            DraftEvent.objects.filter(draft_id__in=batch).delete()
+            _total, by_model = Draft.objects.filter(
+                pk__in=batch, state=DraftState.EXPIRED, updated_at__lte=before
+            ).delete()
+        count = by_model.get(Draft._meta.label, 0)
+        deleted += count
+        if not count:
+            break
+    return deleted

@@ -8,10 +8,14 @@ visible answers and the definition version they were filled in, its event, the h
 outside systems (forms.handoffs) and the receipt e-mail (forms.receipt) in the outbox — or
 nothing. Sending happens after the commit.
 
-**Once**: the idempotency key (the web form sends `draft:<public id>`, an API client its
-`Idempotency-Key`) is unique; a repeated request with the same key gets the submission
-made the first time, and so does any later submit of a submitted draft (a double click, a
-resent request, two tabs). Two submits of one draft at the same moment wait for each other
+**Once**: the idempotency key is unique — the web form's is the draft's own
+(`draft:<public id>`, whatever a posted form says), an API client's `Idempotency-Key` is kept
+scoped to its draft (`<draft public id>:<key>`), so that a key can neither block nor reveal
+another draft's submission; a repeated request with the same key gets the submission made the
+first time, and so does any later submit of a submitted draft (a double click, a resent
+request, two tabs). **Current**: the revision the summary showed is compared on the locked
+draft (`expected_revision`); a draft past its `expires_at` is refused even before the expiry
+job has run. Two submits of one draft at the same moment wait for each other
 on the draft's row lock (on SQLite the one writer's lock): the second finds the first's
 submission. No case is opened twice.
 """
@@ -52,12 +56,17 @@ from hamburg_service.forms.models import (
 from hamburg_service.forms.services.drafts import draft_owner
 from hamburg_service.people.checks import today_in_hamburg
 
-KEY_MAX = 100
+KEY_MAX = 60  # a client's key; stored scoped to the draft (36 + 1 + 60 ≤ the column's 100)
 
 
 def web_key(draft: Draft) -> str:
-    """The idempotency key the web form's submit button sends."""
+    """The idempotency key of a submit from the web form: the draft's own."""
     return f"draft:{draft.public_id}"
+
+
+def client_key(draft: Draft, key: str | None) -> str:
+    """An API client's `Idempotency-Key` as stored: checked, and scoped to the draft."""
+    return f"{draft.public_id}:{key_clean(key)}"
 
 
 def key_clean(key: str | None) -> str:
@@ -179,35 +188,60 @@ def _email_of(spec: FormSpec, answers: dict[str, Any], draft: Draft) -> str:
 
 
 def _existing(key: str, draft: Draft) -> Submission | None:
-    """The submission this request repeats: by its key, or the draft's own."""
-    found = Submission.objects.filter(idempotency_key=key).select_related("case").first()
+    """The submission this request repeats: by its key (scoped to this draft), or the
+    draft's own."""
+    found = (
+        Submission.objects.filter(idempotency_key=key, draft_id=draft.pk)
+        .select_related("case")
+        .first()
+    )
     if found is not None:
-        if found.draft_id != draft.pk:
-            raise Conflict(
-                _("This idempotency key was used for another application."),
-                code="idempotency-key-reused",
-            )
         return found
     return Submission.objects.filter(draft_id=draft.pk).select_related("case").first()
+
+
+def stale() -> Conflict:
+    return Conflict(
+        _(
+            "Your answers were changed in another window or on another device after this "
+            "summary was shown. Nothing was sent. Please check the summary again and then "
+            "send the application."
+        ),
+        code="draft-stale",
+    )
+
+
+def expired() -> Conflict:
+    return Conflict(
+        _("This application was not finished in time and has been deleted."),
+        code="draft-expired",
+    )
 
 
 def submission_create(
     *,
     draft: Draft,
-    idempotency_key: str,
     actor: Actor,
+    idempotency_key: str | None = None,
+    expected_revision: int | None = None,
+    person_id: int | None = None,
     now: dt.datetime | None = None,
 ) -> Submission:
     """Submit a complete draft (module docstring). Returns the submission — the one made
     before when this repeats a submit. Conflict `draft-incomplete` while a visible step is
-    not done or an exit step shows, `draft-expired` for a draft no longer kept,
-    `file-missing` when an upload is gone; the handler's refusals (InvalidInput naming the
-    field) likewise. A refused submit leaves the draft as it was. The returned submission
-    carries `status_secret` (the case's status secret) only when it was made now."""
+    not done or an exit step shows, `draft-expired` for a draft no longer kept or past its
+    `expires_at`, `draft-stale` when the draft's revision is not `expected_revision` (the
+    answers changed after the summary was shown), `file-missing` when an upload is gone; the
+    handler's refusals (InvalidInput naming the field) likewise. A refused submit leaves the
+    draft as it was. `idempotency_key`: an API client's key (at most 60 characters, scoped
+    to this draft); without one (the web form), the draft's own. The returned submission
+    carries `status_secret` (the case's status secret) only when it was made now.
+    `person_id`: the person record the submitting sign-in may act for
+    (`CitizenSession.person_id`); the handlers open the case with it only then."""
     from hamburg_service.forms import handoffs, receipt
 
     now = now_or(now)
-    key = key_clean(idempotency_key)
+    key = web_key(draft) if idempotency_key is None else client_key(draft, idempotency_key)
     before = _existing(key, draft)
     if before is not None:
         return before
@@ -225,11 +259,12 @@ def submission_create(
             repeated = Submission.objects.filter(draft_id=locked.pk).first()
             if repeated is not None:
                 return repeated
-            if locked.state != DraftState.OPEN:
-                raise Conflict(
-                    _("This application was not finished in time and has been deleted."),
-                    code="draft-expired",
-                )
+            if locked.state != DraftState.OPEN or (
+                locked.expires_at is not None and locked.expires_at <= now
+            ):
+                raise expired()
+            if expected_revision is not None and locked.revision != expected_revision:
+                raise stale()
             spec = spec_of(locked.definition)
             evaluation = evaluate(spec, locked.answers, today=today)
             if evaluation.exit is not None or any(
@@ -255,6 +290,7 @@ def submission_create(
                 actor=actor,
                 now=now,
                 files=files,
+                person_id=person_id,
             )
             case = handler(context)
             _files_to_case(
