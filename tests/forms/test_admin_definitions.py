@@ -4,7 +4,6 @@ version instead), the preview in German and English, publishing."""
 from __future__ import annotations
 
 import json
-import time
 
 from django.test import Client
 from tests.forms.engine_support import definition_make, small_content
@@ -55,19 +54,17 @@ def test_problems_are_shown_and_nothing_saved(db):
     assert "Das ist kein JSON" in response.content.decode()
 
 
-def test_a_version_in_use_gets_a_new_version_and_saving_100_fields_is_fast(db):
+def test_a_version_in_use_gets_a_new_version_of_100_fields_previewed_and_published(db):
+    # How fast a 100-field save is, is measured in bench/online.py, not here.
     client = _admin(db)
     published = definition_make()
     draft_start(definition=published, citizen=None, language="de", actor=Actor.resident())
     content = _hundred_fields()
-    started = time.perf_counter()
     response = client.post(
         f"/admin/online_forms/formdefinition/{published.pk}/change/",
         {"content": json.dumps(content)},
     )
-    elapsed = time.perf_counter() - started
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert elapsed < 1.0
     published.refresh_from_db()
     assert published.content == small_content()
     new = FormDefinition.objects.get(version=2)

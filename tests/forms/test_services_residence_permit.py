@@ -21,7 +21,7 @@ from tests.forms.submission_support import (
 )
 
 from hamburg_service.cases.documents import documents_missing
-from hamburg_service.cases.models import Case, CaseDocument, Letter, LetterKind
+from hamburg_service.cases.models import Case, CaseDocument, CaseFile, Letter, LetterKind
 from hamburg_service.forms.models import Submission
 from hamburg_service.people.checks import Address, today_in_hamburg
 
@@ -107,6 +107,16 @@ def test_an_extension_from_a_linked_account_gets_the_provisional_certificate_at_
     assert submission.citizen_id == citizen.pk
     # The receipt is the account's: the same account in another browser sees it too.
     assert signed_in(citizen).get(response["Location"]).status_code == 200
+    # The files sent with the application are listed in the account and open only there.
+    page = client.get(f"/account/applications/{case.reference}/").content.decode()
+    sent = CaseFile.objects.select_related("file").filter(case=case)
+    assert sent.count() == 5
+    for item in sent:
+        link = f"/account/applications/{case.reference}/files/{item.file.public_id}/"
+        assert link in page
+    first = f"/account/applications/{case.reference}/files/{sent[0].file.public_id}/"
+    assert client.get(first).status_code == 200
+    assert signed_in(make_citizen("other@example.org")).get(first).status_code == 404
 
 
 def test_an_extension_from_an_account_without_a_link_waits_for_the_caseworker(make_citizen):

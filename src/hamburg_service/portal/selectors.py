@@ -216,18 +216,34 @@ def request_of(citizen: Citizen, case: Case, pk: int) -> DocumentRequest:
     return request
 
 
+def application_files_of(citizen: Citizen, case: Case) -> list[CaseFile]:
+    """The files the applicant uploaded with the online application itself (those sent for a
+    document request are listed with the request): one query."""
+    return list(
+        CaseFile.objects.select_related("file", "document")
+        .filter(
+            case=case,
+            case__citizen=citizen,
+            document__request__isnull=True,
+            file__state=FileState.ATTACHED,
+        )
+        .exclude(file__purpose=CERTIFICATE_PURPOSE)
+        .order_by("added_at", "pk")
+    )
+
+
 def sent_file_of(citizen: Citizen, case: Case, public_id: uuid.UUID) -> StoredFile:
-    """A file the applicant sent for one of the case's requests (kept while the case keeps
-    its files); NotFound for any other."""
+    """A file the applicant sent — with the application or for one of its requests — kept
+    while the case keeps its files; NotFound for any other."""
     item = (
         CaseFile.objects.select_related("file")
         .filter(
             case=case,
             case__citizen=citizen,
-            document__request__isnull=False,
             file__public_id=public_id,
             file__state=FileState.ATTACHED,
         )
+        .exclude(file__purpose=CERTIFICATE_PURPOSE)
         .first()
     )
     if item is None:

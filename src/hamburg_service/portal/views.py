@@ -43,11 +43,11 @@ from hamburg_service.core.errors import NotFound
 from hamburg_service.core.pages import attempt, page_status
 from hamburg_service.files.responses import file_response
 from hamburg_service.forms.handlers.register_information import answer_of
+from hamburg_service.forms.services import drafts as draft_services
 from hamburg_service.people import my_data
 from hamburg_service.people.checks import today_in_hamburg
 from hamburg_service.people.citizen_link import citizen_link_code
 from hamburg_service.portal import selectors
-from hamburg_service.portal.services import account_draft_delete
 
 View = Callable[..., HttpResponseBase]
 
@@ -215,6 +215,7 @@ def application(request: HttpRequest, session: CitizenSession, reference: str) -
         **context,
         letters=selectors.letters_of(citizen, today=today, case=case),
         certificates=selectors.certificates_of(citizen, case=case),
+        sent_files=selectors.application_files_of(citizen, case),
         register_answer=answer_of(case),
         offers=selectors.offers_of(citizen, today=today, case=case),
         requests=requests,
@@ -246,7 +247,7 @@ def application_letter(
 def application_file(
     request: HttpRequest, session: CitizenSession, reference: str, public_id: uuid.UUID
 ) -> HttpResponseBase:
-    """A file I sent in answer to a document request of my application."""
+    """A file I sent with my application or in answer to one of its document requests."""
     case = selectors.application_of(session.citizen, reference)
     return file_response(selectors.sent_file_of(session.citizen, case, public_id))
 
@@ -282,7 +283,7 @@ def draft_delete(
     request: HttpRequest, session: CitizenSession, public_id: uuid.UUID
 ) -> HttpResponse:
     draft = selectors.draft_of(session.citizen, public_id)
-    account_draft_delete(draft=draft, citizen=session.citizen, actor=_actor(session))
+    draft_services.draft_delete(draft=draft, citizen=session.citizen, actor=_actor(session))
     messages.success(request, _("The draft has been deleted, with the files you had uploaded."))
     return redirect("portal:drafts")
 

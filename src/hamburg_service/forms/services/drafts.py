@@ -1,5 +1,6 @@
 """Every write of a draft (an application being filled in): starting it, saving a step,
-sending a resume link, resuming by that link, expiring old drafts.
+sending a resume link, resuming by that link, expiring old drafts, deleting one the
+applicant no longer wants.
 
 A step is saved with the revision the page was shown with: a draft changed meanwhile (in
 another tab, on another device) refuses the save (`draft-stale`) instead of mixing two sets
@@ -463,3 +464,55 @@ def _expired_drafts_delete(*, now: dt.datetime) -> int:
         if not count:
             break
     return deleted
+
+
+DELETED_BY_APPLICANT = "draft deleted by the applicant"
+
+
+def draft_delete(
+    *, draft: Draft, citizen: Citizen, actor: Actor, now: dt.datetime | None = None
+) -> Draft:
+    """The citizen deletes their open draft: its answers are emptied and its uploads' contents
+    deleted at once; the draft ends as expired (recorded as such, "by the applicant"), and the
+    drafts' retention job removes the row with its events. NotFound for a draft of another
+    account or one no longer open."""
+    now = now_or(now)
+    with transaction.atomic():
+        locked = (
+            Draft.objects.select_for_update()
+            .filter(pk=draft.pk, citizen=citizen, state=DraftState.OPEN)
+            .first()
+        )
+        if locked is None:
+            raise NotFound(_("There is no such draft."), code="draft-unknown")
+        files = list(
+            StoredFile.objects.filter(owner=draft_owner(locked)).exclude(state=FileState.DELETED)
+        )
+        for stored in files:
+            file_delete(file=stored, actor=actor, reason=DELETED_BY_APPLICANT, now=now)
+        locked.state = DraftState.EXPIRED
+        locked.answers = {}
+        locked.expires_at = now
+        locked.resume_token_hash = None
+        locked.resume_expires_at = None
+        locked.updated_at = now
+        locked.revision += 1
+        locked.save(
+            update_fields=[
+                "state",
+                "answers",
+                "expires_at",
+                "resume_token_hash",
+                "resume_expires_at",
+                "updated_at",
+                "revision",
+            ]
+        )
+        event_record(
+            locked,
+            kind=DraftEventKind.EXPIRED,
+            actor=actor,
+            at=now,
+            data={"deleted_by": "applicant", "files": len(files)},
+        )
+    return locked
