@@ -21,10 +21,10 @@ def seal(text: str, *, purpose: str) -> str:
     return _fernet(purpose).encrypt(text.encode()).decode()
 
 
-def unseal(sealed: str, *, purpose: str) -> str:
+def unseal(sealed: str, *, purpose: str, ttl: int | None = None) -> str:
     """The text `seal` encrypted for `purpose`; "" for anything else (forged, damaged, sealed
-    for another purpose or with another SECRET_KEY)."""
+    for another purpose or with another SECRET_KEY, or older than `ttl` seconds)."""
     try:
-        return _fernet(purpose).decrypt(str(sealed).encode()).decode()
+        return _fernet(purpose).decrypt(str(sealed).encode(), ttl=ttl).decode()
     except (InvalidToken, ValueError, UnicodeDecodeError):
         return ""

@@ -30,7 +30,6 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, File, Header, Path, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -39,18 +38,19 @@ from ninja.utils import check_csrf
 from pydantic import StringConstraints
 
 from hamburg_service.accounts.citizens import citizen_session
-from hamburg_service.core.actors import Actor
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.api_schemas import InputSchema, answers
 from hamburg_service.core.errors import Forbidden, InvalidInput, NotFound
 from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.files.forms import staged_token
 from hamburg_service.files.services import file_store
-from hamburg_service.forms.definition import FormSpec, published, spec_of
+from hamburg_service.forms.definition import published, spec_of
 from hamburg_service.forms.fields import policy_of, upload_bind, upload_purpose
 from hamburg_service.forms.logic import evaluate
 from hamburg_service.forms.models import DefinitionState, Draft, FormDefinition, Submission
 from hamburg_service.forms.services import drafts
 from hamburg_service.forms.services.submissions import submission_create
+from hamburg_service.forms.session import resident_actor, spec_trusted
 from hamburg_service.people.checks import today_in_hamburg
 
 router = Router(tags=["online services"])
@@ -71,19 +71,8 @@ def draft_token(draft: Draft) -> str:
     return hmac.new(key, str(draft.public_id).encode(), hashlib.sha256).hexdigest()
 
 
-def _language() -> str:
-    return (get_language() or "de")[:2]
-
-
 def _unknown() -> NotFound:
     return NotFound(_("There is no such application."), code="draft-unknown")
-
-
-def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
-    if spec.trust_level == "none":
-        return True
-    session = citizen_session(request)
-    return session is not None and session.trusted(spec.trust_level)
 
 
 def _csrf_checked(request: HttpRequest) -> None:
@@ -113,13 +102,6 @@ def _draft(request: HttpRequest, public_id: uuid.UUID, token: str) -> Draft:
             raise _unknown()
         _csrf_checked(request)
     return draft
-
-
-def _actor(request: HttpRequest, draft: Draft | None = None) -> Actor:
-    session = citizen_session(request)
-    return Actor.resident(
-        (session.citizen.email if session else draft.email if draft else "") or ""
-    )
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -253,7 +235,7 @@ def _service_out(definition: FormDefinition, language: str) -> dict[str, Any]:
     description="Every service with a published form, in the Accept-Language's language.",
 )
 def services(request: HttpRequest) -> list[dict[str, Any]]:
-    language = _language()
+    language = active_suffix()
     found = FormDefinition.objects.filter(state=DefinitionState.PUBLISHED).order_by("slug")
     return [_service_out(d, language) for d in found]
 
@@ -268,7 +250,7 @@ def service(
     request: HttpRequest, slug: str = Path(..., max_length=60, pattern=SLUG_PATTERN)
 ) -> dict[str, Any]:
     definition = published(slug)
-    return {**_service_out(definition, _language()), "definition": definition.content}
+    return {**_service_out(definition, active_suffix()), "definition": definition.content}
 
 
 @router.post(
@@ -289,15 +271,15 @@ def draft_start(
     session = citizen_session(request)
     if session is not None:
         _csrf_checked(request)  # the draft would belong to the session's account
-    if not _trusted(request, spec):
+    if not spec_trusted(request, spec):
         raise Forbidden(
             _("Please sign in with the trust level this service needs."), code="sign-in-needed"
         )
     draft = drafts.draft_start(
         definition=definition,
         citizen=session.citizen if session else None,
-        language=_language(),
-        actor=_actor(request),
+        language=active_suffix(),
+        actor=resident_actor(request),
     )
     return Status(201, {"draft": _draft_out(draft), "token": draft_token(draft)})
 
@@ -335,7 +317,7 @@ def step_save(
     draft_token_header: str = Header("", alias=TOKEN_HEADER, max_length=100),
 ) -> dict[str, Any]:
     draft = _draft(request, draft_id, draft_token_header)
-    if not _trusted(request, spec_of(draft.definition)):
+    if not spec_trusted(request, spec_of(draft.definition)):
         raise _unknown()
     try:
         result = drafts.draft_step_save(
@@ -344,7 +326,7 @@ def step_save(
             data=payload.answers,
             files={},
             revision=payload.revision,
-            actor=_actor(request, draft),
+            actor=resident_actor(request, draft),
         )
     except InvalidInput as error:
         error.extra.pop("input", None)  # the page's view of the step, not for the API
@@ -373,7 +355,7 @@ def file_upload(
 ) -> Status:
     draft = _draft(request, draft_id, draft_token_header)
     spec = spec_of(draft.definition)
-    if not _trusted(request, spec):
+    if not spec_trusted(request, spec):
         raise _unknown()
     drafts.draft_open_check(draft)
     evaluation = evaluate(spec, draft.answers, today=today_in_hamburg(timezone.now()))
@@ -393,7 +375,7 @@ def file_upload(
     stored = file_store(
         upload=file,
         policy=policy_of(found),
-        actor=_actor(request, draft),
+        actor=resident_actor(request, draft),
         purpose=upload_purpose(spec),
     )
     token = staged_token(stored, bind=upload_bind(drafts.draft_owner(draft), found))
@@ -423,7 +405,7 @@ def submit(
     ),
 ) -> Status:
     draft = _draft(request, draft_id, draft_token_header)
-    if not _trusted(request, spec_of(draft.definition)):
+    if not spec_trusted(request, spec_of(draft.definition)):
         raise _unknown()
     session = citizen_session(request)
     submission = submission_create(
@@ -431,7 +413,7 @@ def submit(
         idempotency_key=idempotency_key,
         expected_revision=revision,
         person_id=session.person_id if session else None,
-        actor=_actor(request, draft),
+        actor=resident_actor(request, draft),
     )
     secret = str(getattr(submission, "status_secret", "") or "")
     submission = Submission.objects.select_related("case", "definition").get(pk=submission.pk)

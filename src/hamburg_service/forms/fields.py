@@ -27,9 +27,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.template.defaultfilters import filesizeformat
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.catalog.places import place_error, place_resolve
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import InvalidInput
@@ -202,8 +203,7 @@ def _text(spec: FieldSpec, name: str, raw: Any) -> str:
     if spec.pattern is not None and not spec.pattern.fullmatch(text):
         raise Refused(
             name,
-            spec.pattern_message((get_language() or "de")[:2])
-            or _("This is not in the expected form."),
+            spec.pattern_message(active_suffix()) or _("This is not in the expected form."),
         )
     return text
 

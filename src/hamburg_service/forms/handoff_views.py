@@ -10,13 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hamburg_service.accounts.access import actor_of, staff_required
 from hamburg_service.accounts.permissions import FormsPerm
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.errors import NotFound
 from hamburg_service.forms.definition import spec_of
 from hamburg_service.forms.handoffs import handoff_retry, handoffs_for_staff
@@ -37,7 +37,7 @@ def target_shown(handoff: Handoff) -> str:
 @require_GET
 @staff_required(FormsPerm.HANDOFFS)
 def handoffs(request: HttpRequest) -> HttpResponse:
-    language = (get_language() or "de")[:2]
+    language = active_suffix()
     rows = []
     for handoff in handoffs_for_staff()[:PAGE_SIZE]:
         rows.append(

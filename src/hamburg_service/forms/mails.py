@@ -14,6 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.sealed import seal, unseal
 from hamburg_service.forms.definition import spec_of
 from hamburg_service.forms.models import Draft
@@ -38,11 +39,10 @@ def resume_link_mail(*, draft: Draft, token: str, language: str, now: dt.datetim
 
 @renderer(RESUME_TEMPLATE)
 def resume_link(context: dict[str, Any]) -> Rendered:
-    from django.utils.translation import get_language
 
     draft = Draft.objects.select_related("definition").get(pk=context["draft_id"])
     spec = spec_of(draft.definition)
-    language = (get_language() or "de")[:2]
+    language = active_suffix()
     token = unseal(str(context.get("sealed", "")), purpose=SEAL_PURPOSE)
     url = settings.SITE_URL + reverse("forms:resume", kwargs={"token": token}) if token else ""
     expires = timezone.localtime(draft.resume_expires_at) if draft.resume_expires_at else None

@@ -9,13 +9,13 @@ import uuid
 from typing import Any
 
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from hamburg_service.accounts.access import access_record
 from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.cases.case_panels import CasePanel, case_panel_register
 from hamburg_service.cases.models import Case
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.actors import Actor
 from hamburg_service.files.models import FileState, StoredFile
 from hamburg_service.forms.definition import spec_of
@@ -58,7 +58,7 @@ def answers_panel(case: Case, actor: Actor) -> CasePanel | None:
     if submission is None:
         return None
     spec = spec_of(submission.definition)
-    language = (get_language() or "de")[:2]
+    language = active_suffix()
     steps = answers_by_step(
         spec,
         submission.answers or {},

@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,6 +17,7 @@ from hamburg_service.accounts.models import AccessPurpose, DataCategory
 from hamburg_service.accounts.permissions import FormsPerm, StaffPerm
 from hamburg_service.cases.selectors import readable_agencies
 from hamburg_service.cases.services.common import case_unknown
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.files.models import FileState, StoredFile
 from hamburg_service.files.responses import file_response
 from hamburg_service.forms.figures import Figures, submissions_per_day
@@ -27,9 +27,7 @@ from hamburg_service.people.checks import today_in_hamburg
 
 
 def _figures() -> Figures:
-    return submissions_per_day(
-        today=today_in_hamburg(timezone.now()), language=(get_language() or "de")[:2]
-    )
+    return submissions_per_day(today=today_in_hamburg(timezone.now()), language=active_suffix())
 
 
 @never_cache

@@ -11,37 +11,21 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from hamburg_service.accounts.citizens import citizen_session
-from hamburg_service.core.actors import Actor
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.errors import AppError
 from hamburg_service.core.ratelimit import rate_limit
 from hamburg_service.forms import receipt as receipts
-from hamburg_service.forms.definition import FormSpec, spec_of
+from hamburg_service.forms.definition import spec_of
 from hamburg_service.forms.models import Draft, DraftState
 from hamburg_service.forms.services.submissions import stale, submission_create
+from hamburg_service.forms.session import resident_actor, spec_trusted
 from hamburg_service.forms.views import draft_for
 
 RECEIPT_PDF_RATE = "30/10m"  # signed PDFs, made on request: per client address
-
-
-def _language() -> str:
-    return (get_language() or "de")[:2]
-
-
-def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
-    if spec.trust_level == "none":
-        return True
-    session = citizen_session(request)
-    return session is not None and session.trusted(spec.trust_level)
-
-
-def _actor(request: HttpRequest, draft: Draft) -> Actor:
-    session = citizen_session(request)
-    return Actor.resident((session.citizen.email if session else draft.email) or "")
 
 
 def revision_of(value: str | None) -> int | None:
@@ -57,7 +41,7 @@ def _problem(request: HttpRequest, draft: Draft, problem: AppError) -> HttpRespo
     """A refused submit: what is wrong, in the user's language, with the way back to the
     step to correct (the answers stay as saved)."""
     spec = spec_of(draft.definition)
-    language = _language()
+    language = active_suffix()
     fields: list[dict[str, Any]] = []
     for error in problem.errors:
         found = spec.fields_by_key.get(error.get("field", ""))
@@ -95,7 +79,7 @@ def submit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     the receipt of the one application made."""
     draft = draft_for(request, public_id)
     spec = spec_of(draft.definition)
-    if not _trusted(request, spec):
+    if not spec_trusted(request, spec):
         signin = reverse("portal:signin")
         next_path = reverse("forms:summary", kwargs={"public_id": draft.public_id})
         return HttpResponseRedirect(f"{signin}?{urlencode({'next': next_path})}")
@@ -110,7 +94,7 @@ def submit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             draft=draft,
             expected_revision=revision,
             person_id=session.person_id if session else None,
-            actor=_actor(request, draft),
+            actor=resident_actor(request, draft),
         )
     except AppError as problem:
         return _problem(request, draft, problem)
@@ -126,7 +110,7 @@ def receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         request,
         "forms/receipt.html",
         {
-            "receipt": receipts.receipt_shown(submission, _language()),
+            "receipt": receipts.receipt_shown(submission, active_suffix()),
             "secret": receipts.secret_take(request, submission),
         },
     )
@@ -138,7 +122,7 @@ def receipt_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """The signed PDF summary, rendered now (never during the submit)."""
     submission = receipts.receipt_for(request, public_id)
     rate_limit(request, group="forms-receipt-pdf", rate=RECEIPT_PDF_RATE)
-    pdf = receipts.receipt_pdf(submission, _language())
+    pdf = receipts.receipt_pdf(submission, active_suffix())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{receipts.receipt_filename(submission)}"'

@@ -16,12 +16,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from hamburg_service.accounts.citizens import citizen_session
 from hamburg_service.accounts.models import Citizen, TrustLevel
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import AppError, Conflict, InvalidInput, NotFound
 from hamburg_service.core.forms import AccessibleForm
@@ -40,6 +41,7 @@ from hamburg_service.forms.logic import Evaluation, condition_true, evaluate
 from hamburg_service.forms.models import DefinitionState, Draft, DraftState, FormDefinition
 from hamburg_service.forms.prefill import prefill_values
 from hamburg_service.forms.services import drafts
+from hamburg_service.forms.session import resident_actor, spec_trusted
 from hamburg_service.forms.summary import answers_by_step
 from hamburg_service.people.checks import today_in_hamburg
 
@@ -47,10 +49,6 @@ SESSION_DRAFTS = "form_drafts"  # the public ids of the drafts this browser may 
 _SESSION_DRAFTS_KEPT = 20
 _INDEX = re.compile(r"[0-9]{1,3}")  # ASCII digits only: "²".isdigit() is true, int() fails
 _REVISION = re.compile(r"[0-9]{1,10}")
-
-
-def _language() -> str:
-    return (get_language() or "de")[:2]
 
 
 def _today() -> Any:
@@ -70,12 +68,6 @@ def _allow(request: HttpRequest, draft: Draft) -> None:
     request.session[SESSION_DRAFTS] = [*allowed, str(draft.public_id)][-_SESSION_DRAFTS_KEPT:]
 
 
-def _actor(request: HttpRequest, draft: Draft | None = None) -> Actor:
-    session = citizen_session(request)
-    email = session.citizen.email if session else (draft.email if draft else "")
-    return Actor.resident(email or "")
-
-
 def draft_for(request: HttpRequest, public_id: uuid.UUID) -> Draft:
     """The draft if this browser may open it: its citizen signed in, or (a draft without an
     account) started or resumed in this session. NotFound otherwise, as for no draft."""
@@ -92,13 +84,6 @@ def draft_for(request: HttpRequest, public_id: uuid.UUID) -> Draft:
     return draft
 
 
-def _trusted(request: HttpRequest, spec: FormSpec) -> bool:
-    if spec.trust_level == "none":
-        return True
-    session = citizen_session(request)
-    return session is not None and session.trusted(spec.trust_level)
-
-
 def _closed_page(request: HttpRequest, draft: Draft) -> HttpResponse | None:
     """The page of a draft submitted or expired (also one past its expiry that the hourly
     job has not marked yet); None for a draft that can be filled in."""
@@ -107,7 +92,7 @@ def _closed_page(request: HttpRequest, draft: Draft) -> HttpResponse | None:
     return render(
         request,
         "forms/closed.html",
-        {"draft": draft, "spec": spec_of(draft.definition), "language": _language()},
+        {"draft": draft, "spec": spec_of(draft.definition), "language": active_suffix()},
         status=409 if draft.state == DraftState.SUBMITTED else 410,
     )
 
@@ -116,7 +101,7 @@ def _closed_page(request: HttpRequest, draft: Draft) -> HttpResponse | None:
 
 
 def services_list(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = active_suffix()
     definitions = FormDefinition.objects.filter(state=DefinitionState.PUBLISHED).order_by("slug")
     services = []
     for definition in definitions:
@@ -138,16 +123,16 @@ def _trust_label(level: str) -> str:
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     definition = published(slug)
     spec = spec_of(definition)
-    language = _language()
+    language = active_suffix()
     session = citizen_session(request)
-    trusted = _trusted(request, spec)
+    trusted = spec_trusted(request, spec)
     if request.method == "POST" and trusted:
         citizen: Citizen | None = session.citizen if session else None
         draft = drafts.draft_start(
             definition=definition,
             citizen=citizen,
             language=language,
-            actor=_actor(request),
+            actor=resident_actor(request),
         )
         _allow(request, draft)
         first = spec.input_steps[0]
@@ -259,7 +244,7 @@ def _render_step(
     """The step's page; after a post, the fields shown are those visible for what was
     posted (`visible`), with what was entered (`raw`) and the messages (`errors`)."""
     spec = spec_of(draft.definition)
-    language = _language()
+    language = active_suffix()
     today = _today()
     evaluation = evaluate(spec, draft.answers, today=today)
     errors = errors or {}
@@ -387,7 +372,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step: str) -> HttpResponse:
     if closed is not None:
         return closed
     spec = spec_of(draft.definition)
-    if not _trusted(request, spec):
+    if not spec_trusted(request, spec):
         return HttpResponseRedirect(_signin_url(request))
     evaluation = evaluate(spec, draft.answers, today=_today())
     try:
@@ -403,7 +388,7 @@ def step(request: HttpRequest, public_id: uuid.UUID, step: str) -> HttpResponse:
     if request.method == "GET":
         return _render_step(request, draft, current)
     action = str(request.POST.get("action", "continue"))[:80]
-    actor = _actor(request, draft)
+    actor = resident_actor(request, draft)
     if action.startswith(("add:", "remove:")):
         _step, checked = drafts.draft_step_check(
             draft=draft, step_key=step, data=request.POST, files=request.FILES, actor=actor
@@ -474,7 +459,7 @@ def later(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if closed is not None:
         return closed
     spec = spec_of(draft.definition)
-    language = _language()
+    language = active_suffix()
     context: dict[str, Any] = {
         "draft": draft,
         "title": spec.title(language),
@@ -559,9 +544,9 @@ def summary(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if closed is not None:
         return closed
     spec = spec_of(draft.definition)
-    if not _trusted(request, spec):
+    if not spec_trusted(request, spec):
         return HttpResponseRedirect(_signin_url(request))
-    language = _language()
+    language = active_suffix()
     today = _today()
     evaluation = evaluate(spec, draft.answers, today=today)
     if evaluation.exit is not None:
@@ -623,7 +608,7 @@ def exit_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     if closed is not None and draft.state != DraftState.SUBMITTED:
         return closed
     spec = spec_of(draft.definition)
-    language = _language()
+    language = active_suffix()
     evaluation = evaluate(spec, draft.answers, today=_today())
     if evaluation.exit is None:
         return redirect("forms:summary", public_id=draft.public_id)

@@ -10,19 +10,17 @@ background and mails the owner."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 
-from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_tasks import task
 
 from hamburg_service.accounts.models import AccessLog, AccessPurpose, DataCategory, Role
+from hamburg_service.core.sealed import seal, unseal
 from hamburg_service.notifications.services import message_queue
 from hamburg_service.people.checks import BirthDate
 from hamburg_service.people.models import Person
@@ -34,22 +32,18 @@ def _address_mac(email: str) -> str:
     return salted_hmac(SALT, email.strip().lower()).hexdigest()
 
 
-def _fernet() -> Fernet:
-    # Encrypted, not only signed: the report link and the queued lookup (stored in the task
-    # table until it runs) must not show a record number or a date of birth to whoever sees
-    # them.
-    key = hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
+# Encrypted, not only signed (core.sealed): the report link and the queued lookup (stored in
+# the task table until it runs) must not show a record number or a date of birth to whoever
+# sees them.
 def _seal(data: dict[str, object]) -> str:
-    return _fernet().encrypt(json.dumps(data).encode()).decode()
+    return seal(json.dumps(data), purpose=SALT)
 
 
 def _open(token: str, *, ttl: int | None = None) -> dict[str, object] | None:
+    text = unseal(token, purpose=SALT, ttl=ttl)
     try:
-        data = json.loads(_fernet().decrypt(token.encode(), ttl=ttl))
-    except (InvalidToken, ValueError):
+        data = json.loads(text) if text else None
+    except ValueError:
         return None
     return data if isinstance(data, dict) else None
 

@@ -22,7 +22,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,6 +37,7 @@ from hamburg_service.cases.services.requests import (
     request_is_open,
 )
 from hamburg_service.cases.status_page import status_view_context
+from hamburg_service.catalog.i18n import active_suffix
 from hamburg_service.core.actors import Actor
 from hamburg_service.core.errors import NotFound
 from hamburg_service.core.pages import attempt, page_status
@@ -77,10 +77,6 @@ def _today() -> Any:
     return today_in_hamburg(timezone.now())
 
 
-def _language() -> str:
-    return (get_language() or "de")[:2]
-
-
 def _page(request: HttpRequest, template: str, section: str, **context: Any) -> HttpResponse:
     status = context.pop("status", 200)
     return render(request, template, {"section": section, **context}, status=status)
@@ -108,7 +104,7 @@ def home(request: HttpRequest, session: CitizenSession) -> HttpResponse:
         offers=[o for o in selectors.offers_of(citizen, today=today) if o.choose_url],
         expiring=selectors.expiring_provisionals(citizen, today=today),
         drafts=selectors.draft_rows(
-            selectors.drafts_of(citizen, now=now), today=today, language=_language()
+            selectors.drafts_of(citizen, now=now), today=today, language=active_suffix()
         ),
         applications=selectors.applications_of(citizen, today=today, limit=selectors.RECENT),
         appointments=selectors.upcoming(appointments, now)[: selectors.RECENT],
@@ -272,7 +268,7 @@ def drafts(request: HttpRequest, session: CitizenSession) -> HttpResponse:
     rows = selectors.draft_rows(
         selectors.drafts_of(session.citizen, now=now),
         today=today_in_hamburg(now),
-        language=_language(),
+        language=active_suffix(),
     )
     return _page(request, "portal/drafts.html", "drafts", rows=rows)
 

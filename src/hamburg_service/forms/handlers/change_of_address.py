@@ -48,7 +48,7 @@ from hamburg_service.people import access, certificates
 from hamburg_service.people.checks import Address, BirthDate, today_in_hamburg
 from hamburg_service.people.models import Person, PersonStatus, Residence, ResidenceKind
 from hamburg_service.people.names import icao_transliterate
-from hamburg_service.people.services.residences import is_late, residence_change
+from hamburg_service.people.services.residences import current_main, is_late, residence_change
 
 CASE_TYPE = "change-of-address"
 CERTIFICATE_PURPOSE = "registration-certificate"
@@ -68,19 +68,6 @@ def handle(ctx: SubmitContext) -> Case:
             late=True,
         )
     return case
-
-
-def _current_main(person: Person) -> Residence | None:
-    return (
-        Residence.objects.filter(
-            person=person,
-            kind=ResidenceKind.MAIN,
-            moved_out_on__isnull=True,
-            voided_at__isnull=True,
-        )
-        .order_by("pk")
-        .first()
-    )
 
 
 def _birth_of(typed: str) -> BirthDate | None:
@@ -140,7 +127,7 @@ def members_identified(
     the names of those not found. A read by `actor` (who must be allowed to read the
     register), logged with the case as purpose for the records found."""
     access.read_allowed(actor)
-    home = _current_main(applicant)
+    home = current_main(applicant)
     found: list[tuple[dict[str, Any], Person]] = []
     missing: list[str] = []
     for member in members:

@@ -155,7 +155,7 @@ def residence_register(
     with write_transaction():
         (person,) = lock_persons(person)
         require_active(person)
-        if kind == ResidenceKind.MAIN and _current_main(person) is not None:
+        if kind == ResidenceKind.MAIN and current_main(person) is not None:
             raise _main_exists()
         residence = _residence_new(
             person,
@@ -181,7 +181,8 @@ def residence_register(
     return residence
 
 
-def _current_main(person: Person) -> Residence | None:
+def current_main(person: Person) -> Residence | None:
+    """The person's main residence now (not moved out, not voided)."""
     return (
         Residence.objects.filter(
             person=person,
@@ -216,7 +217,7 @@ def residence_change(
         (person,) = lock_persons(person)
         require_active(person)
         if replaces is None:
-            old = _current_main(person)
+            old = current_main(person)
         else:
             old = Residence.objects.filter(
                 pk=replaces.pk, person=person, moved_out_on__isnull=True, voided_at__isnull=True
